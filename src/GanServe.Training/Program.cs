@@ -1,3 +1,28 @@
-using static TorchSharp.torch;
-var t = randn(3, 4);
-Console.WriteLine(t.sum().item<float>());
+using GanServe.Training.Cli;
+
+var commands = new Dictionary<string, Func<CommandLine, int>>(StringComparer.Ordinal)
+{
+    ["train"] = TrainCommand.Run,
+};
+var flags = new HashSet<string>(StringComparer.Ordinal) { "resume", "help" };
+
+if (args.Length == 0 || args[0] is "-h" or "--help" or "help" || !commands.TryGetValue(args[0], out var command))
+{
+    Console.Error.WriteLine("usage: ganserve-train <command> [options]\n\ncommands:\n" + TrainCommand.Usage);
+    return args.Length == 0 || args[0] is "-h" or "--help" or "help" ? 0 : 2;
+}
+
+try
+{
+    return command(new CommandLine(args.Skip(1), flags));
+}
+catch (UsageException ex)
+{
+    Console.Error.WriteLine($"error: {ex.Message}");
+    return 2;
+}
+catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or InvalidDataException)
+{
+    Console.Error.WriteLine($"error: {ex.Message}");
+    return 1;
+}
