@@ -1,0 +1,100 @@
+using GanServe.Training.Data;
+using GanServe.Training.Training;
+
+namespace GanServe.Training.Tests;
+
+public sealed class TrainingTests
+{
+    private static TrainOptions TinyRun(string outDir, GeneratorLoss loss = GeneratorLoss.NonSaturating) => new()
+    {
+        OutputDirectory = outDir,
+        Epochs = 2,
+        BatchSize = 16,
+        Limit = 64,
+        GeneratorWidth = 16,
+        DiscriminatorWidth = 8,
+        Seed = 7,
+        Loss = loss,
+        Threads = 1,
+    };
+
+    private static readonly Lazy<FashionMnist> Data = new(() => FashionMnist.Load(SyntheticIdx.DataDirectory(), train: true));
+
+    [Theory]
+    [InlineData(GeneratorLoss.NonSaturating)]
+    [InlineData(GeneratorLoss.Minimax)]
+    public void Train_FewStepsOnSyntheticData_GivesFiniteLossesAndArtifacts(GeneratorLoss loss)
+    {
+        var dir = Directory.CreateTempSubdirectory("run-").FullName;
+        using var trainer = new GanTrainer(TinyRun(dir, loss), TextWriter.Null);
+
+        var summary = trainer.Train(Data.Value);
+
+        var paths = new RunPaths(dir);
+        var metrics = StepMetrics.ReadCsv(paths.Metrics);
+        Assert.Equal(8, summary.Steps);
+        Assert.Equal(8, metrics.Count);
+        Assert.All(metrics, m =>
+        {
+            Assert.True(double.IsFinite(m.DiscriminatorLoss) && double.IsFinite(m.GeneratorLoss));
+            Assert.True(m.GeneratorGradNorm > 0 && double.IsFinite(m.GeneratorGradNorm));
+            Assert.InRange(m.MeanDReal, 0, 1);
+            Assert.InRange(m.MeanDFake, 0, 1);
+        });
+        Assert.True(File.Exists(Path.Combine(paths.Samples, "epoch-002.png")));
+        Assert.True(File.Exists(Path.Combine(paths.Checkpoints, "epoch-002", "generator-ema.bin")));
+        if (loss == GeneratorLoss.Minimax)
+        {
+            Assert.All(metrics, m => Assert.True(m.GeneratorLoss < 0, "log(1 - D(G(z))) is negative"));
+        }
+    }
+
+    [Fact]
+    public void Train_SameSeedTwice_GivesIdenticalLosses()
+    {
+        var first = RunAndReadLosses();
+        var second = RunAndReadLosses();
+
+        Assert.Equal(first, second);
+    }
+
+    [Fact]
+    public void Train_ResumeFromCheckpoint_ContinuesExactlyAsAnUninterruptedRun()
+    {
+        var uninterrupted = RunAndReadLosses();
+        var dir = Directory.CreateTempSubdirectory("resume-").FullName;
+        using (var firstHalf = new GanTrainer(TinyRun(dir) with { Epochs = 1 }, TextWriter.Null))
+        {
+            firstHalf.Train(Data.Value);
+        }
+
+        using var resumed = new GanTrainer(TinyRun(dir) with { Resume = true }, TextWriter.Null);
+        var summary = resumed.Train(Data.Value);
+
+        var losses = StepMetrics.ReadCsv(new RunPaths(dir).Metrics).Select(m => (m.Step, m.DiscriminatorLoss, m.GeneratorLoss)).ToList();
+        Assert.Equal(8, summary.Steps);
+        Assert.Equal(uninterrupted, losses);
+    }
+
+    [Fact]
+    public void Train_ResumeWithoutCheckpoint_Throws()
+    {
+        var dir = Directory.CreateTempSubdirectory("empty-").FullName;
+        using var trainer = new GanTrainer(TinyRun(dir) with { Resume = true }, TextWriter.Null);
+
+        var ex = Assert.Throws<InvalidOperationException>(() => trainer.Train(Data.Value));
+
+        Assert.Contains("no checkpoint", ex.Message, StringComparison.Ordinal);
+    }
+
+    private static List<(long, double, double)> RunAndReadLosses()
+    {
+        var dir = Directory.CreateTempSubdirectory("seed-").FullName;
+        using (var trainer = new GanTrainer(TinyRun(dir), TextWriter.Null))
+        {
+            trainer.Train(Data.Value);
+        }
+
+        return StepMetrics.ReadCsv(new RunPaths(dir).Metrics).Select(m => (m.Step, m.DiscriminatorLoss, m.GeneratorLoss)).ToList();
+    }
+}
