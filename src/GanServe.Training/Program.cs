@@ -3,12 +3,13 @@ using GanServe.Training.Cli;
 var commands = new Dictionary<string, Func<CommandLine, int>>(StringComparer.Ordinal)
 {
     ["train"] = TrainCommand.Run,
+    ["export"] = GanServe.Training.Export.ExportCommand.Run,
 };
 var flags = new HashSet<string>(StringComparer.Ordinal) { "resume", "help" };
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help" || !commands.TryGetValue(args[0], out var command))
 {
-    Console.Error.WriteLine("usage: ganserve-train <command> [options]\n\ncommands:\n" + TrainCommand.Usage);
+    Console.Error.WriteLine("usage: ganserve-train <command> [options]\n\ncommands:\n" + TrainCommand.Usage + "\n" + GanServe.Training.Export.ExportCommand.Usage);
     return args.Length == 0 || args[0] is "-h" or "--help" or "help" ? 0 : 2;
 }
 
@@ -21,7 +22,7 @@ catch (UsageException ex)
     Console.Error.WriteLine($"error: {ex.Message}");
     return 2;
 }
-catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or InvalidDataException)
+catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or InvalidDataException or InvalidOperationException)
 {
     Console.Error.WriteLine($"error: {ex.Message}");
     return 1;

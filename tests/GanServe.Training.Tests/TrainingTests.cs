@@ -73,7 +73,7 @@ public sealed class TrainingTests
 
         var losses = StepMetrics.ReadCsv(new RunPaths(dir).Metrics).Select(m => (m.Step, m.DiscriminatorLoss, m.GeneratorLoss)).ToList();
         Assert.Equal(8, summary.Steps);
-        Assert.Equal(uninterrupted, losses);
+        Assert.Equal(string.Join("\n", uninterrupted), string.Join("\n", losses));
     }
 
     [Fact]

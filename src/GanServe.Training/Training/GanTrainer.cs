@@ -87,6 +87,11 @@ public sealed class GanTrainer : IDisposable
             _log.WriteLine($"Resuming after epoch {state.Epoch} (step {state.Step}).");
         }
 
+        if (!_options.Resume)
+        {
+            File.WriteAllText(paths.Options, JsonSerializer.Serialize(_options, SummaryJson) + "\n");
+        }
+
         using var images = LoadImages(data, count);
         var metrics = OpenMetrics(paths, state.Step);
         var clock = Stopwatch.StartNew();
@@ -104,17 +109,18 @@ public sealed class GanTrainer : IDisposable
                 epoch++;
                 lastEpoch.Clear();
 
-                // The shuffle and the latent draws of an epoch depend only on the seed and the epoch,
-                // so a resumed run repeats exactly what an uninterrupted one would have done.
-                torch.manual_seed(((long)_options.Seed * 100_003) + epoch);
-                using var order = randperm(count);
+                // The shuffle and the latent draws of an epoch come from a generator of its own, seeded
+                // from the run's seed and the epoch, so a resumed run repeats exactly what an
+                // uninterrupted one would have done.
+                using var random = new torch.Generator((ulong)(((long)_options.Seed * 100_003) + epoch));
+                using var order = randperm(count, generator: random);
                 for (var b = 0; b < stepsPerEpoch && step < totalSteps; b++)
                 {
                     using var scope = NewDisposeScope();
                     using var index = order.narrow(0, (long)b * _options.BatchSize, _options.BatchSize);
                     var real = images.index_select(0, index);
                     step++;
-                    var m = Step(real, step, epoch, state.ElapsedSeconds + clock.Elapsed.TotalSeconds);
+                    var m = Step(real, random, step, epoch, state.ElapsedSeconds + clock.Elapsed.TotalSeconds);
                     metrics.WriteLine(m.ToCsv());
                     lastEpoch.Add(m);
                     progress.Report(epoch, _options.Epochs, step - state.Step, totalSteps - state.Step, m);
@@ -184,12 +190,13 @@ public sealed class GanTrainer : IDisposable
         _discriminator.Dispose();
     }
 
-    private static readonly JsonSerializerOptions SummaryJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    /// <summary>JSON settings of the run's own files (options, state, summary).</summary>
+    internal static JsonSerializerOptions SummaryJson { get; } = new(JsonSerializerDefaults.Web) { WriteIndented = true, Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
 
-    private StepMetrics Step(Tensor real, long step, int epoch, double elapsed)
+    private StepMetrics Step(Tensor real, torch.Generator random, long step, int epoch, double elapsed)
     {
         var batch = real.shape[0];
-        var z = randn(batch, _options.LatentDim);
+        var z = randn(batch, _options.LatentDim, generator: random);
         var fake = _generator.forward(z);
 
         // Discriminator: real images toward RealLabel (one-sided smoothing when < 1), fakes toward 0.
@@ -337,6 +344,9 @@ public sealed record RunPaths(string Root)
 
     /// <summary>The run's summary.</summary>
     public string Summary => Path.Combine(Root, "summary.json");
+
+    /// <summary>The options the run was started with.</summary>
+    public string Options => Path.Combine(Root, "options.json");
 }
 
 /// <summary>Where a checkpoint stands.</summary>
