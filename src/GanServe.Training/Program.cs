@@ -4,12 +4,13 @@ var commands = new Dictionary<string, Func<CommandLine, int>>(StringComparer.Ord
 {
     ["train"] = TrainCommand.Run,
     ["export"] = GanServe.Training.Export.ExportCommand.Run,
+    ["sample"] = SampleCommand.Run,
 };
-var flags = new HashSet<string>(StringComparer.Ordinal) { "resume", "help" };
+var flags = new HashSet<string>(StringComparer.Ordinal) { "resume", "help", "live", "train-mode" };
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help" || !commands.TryGetValue(args[0], out var command))
 {
-    Console.Error.WriteLine("usage: ganserve-train <command> [options]\n\ncommands:\n" + TrainCommand.Usage + "\n" + GanServe.Training.Export.ExportCommand.Usage);
+    Console.Error.WriteLine("usage: ganserve-train <command> [options]\n\ncommands:\n" + TrainCommand.Usage + "\n" + GanServe.Training.Export.ExportCommand.Usage + "\n" + SampleCommand.Usage);
     return args.Length == 0 || args[0] is "-h" or "--help" or "help" ? 0 : 2;
 }
 
