@@ -98,3 +98,28 @@ public sealed class TrainingTests
         return StepMetrics.ReadCsv(new RunPaths(dir).Metrics).Select(m => (m.Step, m.DiscriminatorLoss, m.GeneratorLoss)).ToList();
     }
 }
+
+public sealed class StepMetricsTests
+{
+    [Fact]
+    public void ReadCsv_HalfWrittenLastRow_IsSkipped()
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("csv-").FullName, "metrics.csv");
+        var row = new StepMetrics(1, 1, 0.5, 1.5, 0.7, 0.3, 2.0, 0.1);
+        File.WriteAllText(path, $"{StepMetrics.CsvHeader}\n{row.ToCsv()}\n2,1,0.4");
+
+        var rows = StepMetrics.ReadCsv(path);
+
+        Assert.Equal([row], rows);
+    }
+
+    [Fact]
+    public void ReadCsv_BrokenRowInTheMiddle_Throws()
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("csv-").FullName, "metrics.csv");
+        var row = new StepMetrics(3, 1, 0.5, 1.5, 0.7, 0.3, 2.0, 0.1);
+        File.WriteAllText(path, $"{StepMetrics.CsvHeader}\n2,1,0.4\n{row.ToCsv()}\n");
+
+        Assert.Throws<FormatException>(() => StepMetrics.ReadCsv(path));
+    }
+}

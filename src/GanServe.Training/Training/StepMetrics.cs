@@ -45,7 +45,26 @@ public sealed record StepMetrics(
             D(f[2]), D(f[3]), D(f[4]), D(f[5]), D(f[6]), D(f[7]));
     }
 
-    /// <summary>Reads a metrics CSV file.</summary>
-    public static List<StepMetrics> ReadCsv(string path) =>
-        File.ReadLines(path).Skip(1).Where(l => l.Length > 0).Select(Parse).ToList();
+    /// <summary>
+    /// Reads a metrics CSV file. A run that is still training may have a half-written last row;
+    /// that row alone is skipped.
+    /// </summary>
+    public static List<StepMetrics> ReadCsv(string path)
+    {
+        var lines = File.ReadLines(path).Skip(1).Where(l => l.Length > 0).ToList();
+        var rows = new List<StepMetrics>(lines.Count);
+        for (var i = 0; i < lines.Count; i++)
+        {
+            try
+            {
+                rows.Add(Parse(lines[i]));
+            }
+            catch (FormatException) when (i == lines.Count - 1)
+            {
+                // the row being written right now
+            }
+        }
+
+        return rows;
+    }
 }
