@@ -1,6 +1,18 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
+using GanServe.Server.Api;
+using GanServe.Server.Health;
+using GanServe.Server.Hosting;
+using GanServe.Server.Metrics;
 
-app.MapGet("/", () => "Hello World!");
+var builder = WebApplication.CreateBuilder(args);
+builder.AddGanServing();
+
+var app = builder.Build();
+app.UseGanServing();
+app.MapHealthEndpoints();
+app.MapMetricsEndpoints();
+app.MapModelsApi();
+app.MapImagesApi();
+app.MapGenerationApi();
+app.MapApiDocs();
 
 app.Run();

@@ -1,0 +1,160 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using GanServe.Core.Imaging;
+using GanServe.Server.Configuration;
+using GanServe.Server.Imaging;
+using GanServe.Server.Models;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace GanServe.Server.Api;
+
+/// <summary>
+/// <c>GET /v1/models/{model}/images/{seed}.{ext}</c> and its pinned-version twin: one image per URL,
+/// cacheable, with a strong ETag so a repeat costs no inference.
+/// </summary>
+public static class ImagesApi
+{
+    private const string LatestCacheControl = "public, max-age=60";
+    private const string PinnedCacheControl = "public, max-age=31536000, immutable";
+
+    /// <summary>Maps the image routes.</summary>
+    public static IEndpointRouteBuilder MapImagesApi(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/v1/models/{model}").WithTags("Images").AddModelRequestMetrics();
+        group.MapGet("/images/{seed}.{ext}", GetLatestImage)
+            .WithName("GetImage")
+            .WithSummary("The image of one seed from the default (highest) version.")
+            .WithMetadata(ImageResponseMetadata.Images)
+            .Produces(StatusCodes.Status304NotModified)
+            .ProducesImageProblems();
+        group.MapGet("/versions/{version}/images/{seed}.{ext}", GetPinnedImage)
+            .WithName("GetPinnedImage")
+            .WithSummary("The image of one seed from a pinned version (immutable).")
+            .WithMetadata(ImageResponseMetadata.Images)
+            .Produces(StatusCodes.Status304NotModified)
+            .ProducesImageProblems();
+        return endpoints;
+    }
+
+    /// <summary>The image of <paramref name="seed"/> from the default version.</summary>
+    public static Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> GetLatestImage(
+        string model, string seed, string ext, double? truncation, int? scale, HttpContext context, ModelCatalog catalog, IOptions<GanServeOptions> options) =>
+        GetImage(model, null, seed, ext, truncation, scale, context, catalog, options.Value.Requests);
+
+    /// <summary>The image of <paramref name="seed"/> from version <paramref name="version"/>.</summary>
+    public static Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> GetPinnedImage(
+        string model, string version, string seed, string ext, double? truncation, int? scale, HttpContext context, ModelCatalog catalog, IOptions<GanServeOptions> options) =>
+        GetImage(model, version, seed, ext, truncation, scale, context, catalog, options.Value.Requests);
+
+    private static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> GetImage(
+        string model, string? version, string seed, string ext, double? truncation, int? scale, HttpContext context, ModelCatalog catalog, RequestOptions limits)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (!catalog.TryGet(model, out var served))
+        {
+            return Problems.NotFound($"There is no model named '{model}'.");
+        }
+
+        var instance = GenerationSupport.FindVersion(served, version);
+        if (instance is null)
+        {
+            return Problems.NotFound($"Model '{model}' has no version '{version}'.");
+        }
+
+        if (!uint.TryParse(seed, NumberStyles.None, CultureInfo.InvariantCulture, out var seedValue))
+        {
+            return Problems.BadRequest($"The seed must be a whole number from 0 to 4294967295, got '{seed}'.");
+        }
+
+        if (!ImageFormats.TryParse(ext, out var format))
+        {
+            return Problems.BadRequest($"The extension '.{ext}' is not served; use .png, .jpg, .jpeg or .webp.");
+        }
+
+        var psi = truncation ?? 1.0;
+        if (!(psi > 0 && psi <= 1))
+        {
+            return Problems.BadRequest($"truncation must be greater than 0 and at most 1, got {psi.ToString("R", CultureInfo.InvariantCulture)}.");
+        }
+
+        var factor = scale ?? 1;
+        if (factor < 1 || factor > limits.MaxScale)
+        {
+            return Problems.BadRequest($"scale must be an integer from 1 to {limits.MaxScale}, got {factor}.");
+        }
+
+        if (!GenerationSupport.TryGetTimeout(context.Request, limits, out var timeout, out var timeoutError))
+        {
+            return Problems.BadRequest(timeoutError!);
+        }
+
+        var cacheControl = version is null ? LatestCacheControl : PinnedCacheControl;
+        var generator = instance.Generator;
+        EntityTagHeaderValue? etag = null;
+        if (generator is not null)
+        {
+            var render = new RenderOptions(format, factor, Grid: false, Columns: 1);
+            if (ImageRenderer.PixelCount(1, generator.Shape, render) > limits.MaxPixelsPerResponse)
+            {
+                return Problems.BadRequest($"The image would have more than {limits.MaxPixelsPerResponse} pixels (GanServe:Requests:MaxPixelsPerResponse).");
+            }
+
+            etag = ETagFor(instance, seedValue, (float)psi, factor, format);
+            if (Matches(context.Request, etag))
+            {
+                SetCacheHeaders(context.Response, etag, cacheControl);
+                context.Response.Headers[GenerationSupport.ModelVersionHeader] = instance.VersionText;
+                context.Response.Headers[GenerationSupport.ProviderHeader] = instance.Provider;
+                return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+            }
+        }
+
+        var latentDim = generator?.LatentDim ?? 1;
+        var latents = GenerationSupport.Truncated(GenerationSupport.SeedLatents([seedValue], latentDim), (float)psi, keepOriginal: false);
+        var outcome = await instance.SubmitAsync(latents, 1, timeout, context.RequestAborted);
+        if (!outcome.Succeeded)
+        {
+            return Problems.FromOutcome(outcome, context);
+        }
+
+        var shape = instance.Generator!.Shape;
+        var bytes = ImageRenderer.Render(outcome.Output!, 1, shape, served.Card?.OutputRange, new RenderOptions(format, factor, false, 1))[0];
+        GenerationSupport.AddImageHeaders(context.Response, instance, outcome.BatchSizes);
+        SetCacheHeaders(context.Response, etag ?? ETagFor(instance, seedValue, (float)psi, factor, format), cacheControl);
+        return TypedResults.File(bytes, ImageFormats.ContentType(format));
+    }
+
+    private static IEndpointConventionBuilder ProducesImageProblems(this RouteHandlerBuilder builder) => builder
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status429TooManyRequests)
+        .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+        .ProducesProblem(StatusCodes.Status504GatewayTimeout);
+
+    /// <summary>A strong ETag over everything that decides the bytes: model, version, file, provider, seed and options.</summary>
+    internal static EntityTagHeaderValue ETagFor(ModelInstance instance, uint seed, float psi, int scale, ImageFormat format)
+    {
+        var key = string.Create(
+            CultureInfo.InvariantCulture,
+            $"{instance.Name}\n{instance.Version}\n{instance.Sha256}\n{instance.Provider}\n{seed}\n{psi:R}\n{scale}\n{ImageFormats.Extension(format)}");
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(key));
+        return new EntityTagHeaderValue("\"" + Convert.ToHexStringLower(hash.AsSpan(0, 16)) + "\"");
+    }
+
+    private static bool Matches(HttpRequest request, EntityTagHeaderValue etag)
+    {
+        var ifNoneMatch = request.GetTypedHeaders().IfNoneMatch;
+
+        // If-None-Match uses the weak comparison (RFC 9110 13.1.2).
+        return ifNoneMatch.Any(candidate => candidate.Equals(EntityTagHeaderValue.Any) || candidate.Compare(etag, useStrongComparison: false));
+    }
+
+    private static void SetCacheHeaders(HttpResponse response, EntityTagHeaderValue etag, string cacheControl)
+    {
+        response.Headers.ETag = etag.ToString();
+        response.Headers.CacheControl = cacheControl;
+    }
+}

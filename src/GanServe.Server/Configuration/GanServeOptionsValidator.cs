@@ -1,0 +1,77 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace GanServe.Server.Configuration;
+
+/// <summary>
+/// Validates the nested sections (data annotations do not recurse) and the rules that span keys;
+/// every message names the configuration key at fault.
+/// </summary>
+public sealed class GanServeOptionsValidator : IValidateOptions<GanServeOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, GanServeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        Annotations(options.Inference, failures);
+        Annotations(options.Batching, failures);
+        Annotations(options.Requests, failures);
+        Annotations(options.Resilience, failures);
+        Annotations(options.Security.RateLimit, failures);
+
+        var batching = options.Batching;
+        var requests = options.Requests;
+        if (requests.MaxImagesPerRequest > batching.QueueCapacity)
+        {
+            failures.Add(
+                $"GanServe:Requests:MaxImagesPerRequest ({requests.MaxImagesPerRequest}) may not exceed "
+                + $"GanServe:Batching:QueueCapacity ({batching.QueueCapacity}).");
+        }
+
+        if (requests.DefaultTimeout > requests.MaxTimeout)
+        {
+            failures.Add(
+                $"GanServe:Requests:DefaultTimeout ({requests.DefaultTimeout}) may not exceed GanServe:Requests:MaxTimeout ({requests.MaxTimeout}).");
+        }
+
+        var buckets = batching.Buckets ?? [];
+        for (var i = 0; i < buckets.Length; i++)
+        {
+            if (buckets[i] < 1 || buckets[i] > batching.MaxBatchSize)
+            {
+                failures.Add($"GanServe:Batching:Buckets:{i} ({buckets[i]}) must be between 1 and GanServe:Batching:MaxBatchSize ({batching.MaxBatchSize}).");
+            }
+            else if (i > 0 && buckets[i] <= buckets[i - 1])
+            {
+                failures.Add($"GanServe:Batching:Buckets must be strictly increasing (entry {i} is {buckets[i]}).");
+            }
+        }
+
+        if (options.Security.ApiKeys.Any(string.IsNullOrWhiteSpace))
+        {
+            failures.Add("GanServe:Security:ApiKeys may not contain empty keys.");
+        }
+
+        if (options.Security.RateLimit.PermitsPerSecond != 0)
+        {
+            failures.Add("GanServe:Security:RateLimit:PermitsPerSecond is not implemented yet; leave it 0 (off).");
+        }
+
+        if (options.Security.CorsOrigins.Length != 0)
+        {
+            failures.Add("GanServe:Security:CorsOrigins is not implemented yet; leave it empty.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void Annotations(object section, List<string> failures)
+    {
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(section, new ValidationContext(section), results, validateAllProperties: true))
+        {
+            failures.AddRange(results.Select(r => r.ErrorMessage ?? "invalid value"));
+        }
+    }
+}

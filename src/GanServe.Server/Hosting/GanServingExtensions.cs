@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using GanServe.Server.Configuration;
+using GanServe.Server.Inference;
+using GanServe.Server.Metrics;
+using GanServe.Server.Models;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace GanServe.Server.Hosting;
+
+/// <summary>Registers GanServe's services and middleware.</summary>
+public static class GanServingExtensions
+{
+    /// <summary>The address served when nothing else (ASPNETCORE_URLS, --urls, Kestrel endpoints, HTTP_PORTS) says.</summary>
+    public const string DefaultUrl = "http://localhost:8080";
+
+    /// <summary>Options, model repository, inference, batching, metrics, problem details and OpenAPI.</summary>
+    public static WebApplicationBuilder AddGanServing(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        UseDefaultUrlUnlessConfigured(builder);
+
+        var services = builder.Services;
+        services.AddOptions<GanServeOptions>()
+            .BindConfiguration(GanServeOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<GanServeOptions>, GanServeOptionsValidator>();
+        services.AddOptions<HostOptions>()
+            .Configure<IOptions<GanServeOptions>>((host, serving) => host.ShutdownTimeout = serving.Value.ShutdownTimeout);
+        services.AddOptions<KestrelServerOptions>()
+            .Configure<IOptions<GanServeOptions>>((kestrel, serving) => kestrel.Limits.MaxRequestBodySize = serving.Value.Requests.MaxBodyBytes);
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.Configure<JsonOptions>(o => o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict);
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<GanServeMetrics>();
+        services.AddSingleton<PrometheusExporter>();
+        services.AddSingleton<ServingState>();
+        services.AddSingleton<ModelCatalog>();
+        services.AddSingleton<ExecutionProviders>();
+        services.TryAddSingleton<IImageGeneratorFactory, OnnxImageGeneratorFactory>();
+        services.AddSingleton<ModelLoader>();
+        services.AddHostedService(sp => sp.GetRequiredService<ModelLoader>());
+
+        services.AddSingleton<IProblemDetailsWriter, ProblemJsonWriter>();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
+        {
+            ctx.ProblemDetails.Instance ??= ctx.HttpContext.Request.Path;
+            ctx.ProblemDetails.Extensions["requestId"] = ctx.HttpContext.TraceIdentifier;
+            if (Activity.Current is { } activity)
+            {
+                ctx.ProblemDetails.Extensions["traceId"] = activity.TraceId.ToHexString();
+            }
+        });
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.AddOpenApi(o => o.AddOperationTransformer(Api.ImageResponseMetadata.AddToOperation));
+        return builder;
+    }
+
+    /// <summary>Request ids, errors as problem details, API keys.</summary>
+    public static WebApplication UseGanServing(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+
+        // Shutdown waits for this count to reach zero, so no answer is cut off by the host's disposal.
+        var serving = app.Services.GetRequiredService<ServingState>();
+        app.Use(async (context, next) =>
+        {
+            using var inFlight = serving.Enter();
+            await next(context);
+        });
+        app.UseMiddleware<RequestIdMiddleware>();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseMiddleware<ApiKeyMiddleware>();
+
+        // The exporter's listener must exist before the first measurement.
+        app.Services.GetRequiredService<PrometheusExporter>();
+        return app;
+    }
+
+    private static void UseDefaultUrlUnlessConfigured(WebApplicationBuilder builder)
+    {
+        var config = builder.Configuration;
+        var configured = !string.IsNullOrEmpty(config["urls"])
+            || !string.IsNullOrEmpty(config["http_ports"])
+            || !string.IsNullOrEmpty(config["https_ports"])
+            || config.GetSection("Kestrel:Endpoints").GetChildren().Any();
+        if (!configured)
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+    }
+}

@@ -1,0 +1,178 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using GanServe.Server.Configuration;
+using GanServe.Server.Inference;
+using GanServe.Server.Tests.Support;
+using Microsoft.Extensions.Options;
+
+namespace GanServe.Server.Tests.Hosting;
+
+public sealed class StartupTests : IDisposable
+{
+    private readonly TestModelRepository _repository = new();
+
+    [Theory]
+    [InlineData("GanServe:Batching:MaxBatchSize", "0", "GanServe:Batching:MaxBatchSize")]
+    [InlineData("GanServe:Requests:MaxImagesPerRequest", "2000", "GanServe:Batching:QueueCapacity")]
+    [InlineData("GanServe:Resilience:BreakDuration", "00:00:00.1", "GanServe:Resilience:BreakDuration")]
+    [InlineData("GanServe:Batching:Buckets:0", "9999", "GanServe:Batching:Buckets:0")]
+    [InlineData("GanServe:Security:CorsOrigins:0", "https://example.org", "GanServe:Security:CorsOrigins")]
+    public void Start_WithBadSetting_FailsNamingTheKey(string key, string value, string named)
+    {
+        _repository.AddFake("fake");
+        using var factory = new GanServeFactory(_repository.Root, new FakeGeneratorFactory(), settings: new Dictionary<string, string?> { [key] = value });
+
+        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+
+        Assert.IsType<OptionsValidationException>(error is AggregateException a ? a.InnerException : error);
+        Assert.Contains(named, error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Start_WithUnparsableSetting_FailsNamingTheKey()
+    {
+        _repository.AddFake("fake");
+        using var factory = new GanServeFactory(_repository.Root, new FakeGeneratorFactory(), settings: new Dictionary<string, string?> { ["GanServe:Batching:MaxBatchSize"] = "lots" });
+
+        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+
+        Assert.Contains("GanServe:Batching:MaxBatchSize", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Load_ShaMismatchOrCorruptFile_ThatModelNotReadyNamingFileOthersServe()
+    {
+        _repository.AddOnnx("good", latentDim: 16, channels: 1, projectSize: 2, seed: 1);
+        var mismatched = _repository.AddOnnx("tampered", latentDim: 16, channels: 1, projectSize: 2, seed: 2);
+        File.AppendAllText(mismatched, "x");
+        var corrupt = _repository.AddFile("corrupt", 1, [1, 2, 3, 4, 5], 16, 1, 8, 8);
+        _repository.AddFile("classifier", 1, [9], 16, 1, 8, 8, kind: "classifier");
+        await using var factory = new GanServeFactory(_repository.Root);
+        var client = factory.CreateClient();
+        await factory.WaitUntilLoadedAsync();
+
+        using var ready = await client.GetAsync("/readyz");
+        var body = await ready.Content.ReadFromJsonAsync<JsonElement>();
+        var models = body.GetProperty("models");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Equal("not_ready", body.GetProperty("status").GetString());
+        Assert.True(models.GetProperty("good").GetProperty("ready").GetBoolean());
+        Assert.Contains(mismatched, models.GetProperty("tampered").GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Contains("SHA-256", models.GetProperty("tampered").GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Contains(corrupt, models.GetProperty("corrupt").GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.False(models.TryGetProperty("classifier", out _));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/models/good/images/1.png")).StatusCode);
+        await HttpAssert.ProblemAsync(await client.GetAsync("/v1/models/tampered/images/1.png"), HttpStatusCode.ServiceUnavailable, "not-ready", "SHA-256");
+        await HttpAssert.ProblemAsync(await client.GetAsync("/v1/models/classifier/images/1.png"), HttpStatusCode.NotFound, "not-found");
+    }
+
+    [Fact]
+    public async Task Load_TwoVersions_HighestIsDefaultAndBothAddressable()
+    {
+        _repository.AddOnnx("multi", latentDim: 16, channels: 1, projectSize: 2, seed: 1, version: 1);
+        _repository.AddOnnx("multi", latentDim: 16, channels: 1, projectSize: 2, seed: 2, version: 2);
+        await using var factory = new GanServeFactory(_repository.Root);
+        var client = factory.CreateClient();
+        await factory.WaitUntilReadyAsync("multi");
+
+        using var latest = await client.GetAsync("/v1/models/multi/images/3.png");
+        using var v1 = await client.GetAsync("/v1/models/multi/versions/1/images/3.png");
+        using var v2 = await client.GetAsync("/v1/models/multi/versions/2/images/3.png");
+
+        Assert.Equal("2", latest.Headers.GetValues("X-GanServe-Model-Version").Single());
+        Assert.Equal("1", v1.Headers.GetValues("X-GanServe-Model-Version").Single());
+        Assert.Equal(await latest.Content.ReadAsByteArrayAsync(), await v2.Content.ReadAsByteArrayAsync());
+        Assert.NotEqual(await v1.Content.ReadAsByteArrayAsync(), await v2.Content.ReadAsByteArrayAsync());
+        Assert.NotEqual(latest.Headers.ETag, v1.Headers.ETag);
+    }
+
+    [Fact]
+    public async Task Provider_Auto_FallsBackToCpuWhenCudaIsMissing()
+    {
+        _repository.AddOnnx("auto", latentDim: 16, channels: 1, projectSize: 2, seed: 1);
+        await using var factory = new GanServeFactory(_repository.Root, settings: new Dictionary<string, string?> { ["GanServe:Inference:Provider"] = "Auto" });
+        var client = factory.CreateClient();
+        await factory.WaitUntilReadyAsync("auto");
+
+        var models = await client.GetFromJsonAsync<JsonElement>("/v1/models");
+        var model = models.GetProperty("models")[0];
+        var metrics = await client.GetStringAsync("/metrics");
+
+        if (CudaLoads())
+        {
+            Assert.Equal("CUDA", model.GetProperty("provider").GetString());
+            return;
+        }
+
+        Assert.Equal("CPU", model.GetProperty("provider").GetString());
+        Assert.Contains("CUDA unavailable", model.GetProperty("warning").GetString(), StringComparison.Ordinal);
+        Assert.Contains("ganserve_provider_info{model=\"auto\",provider=\"CPU\"} 1", metrics, StringComparison.Ordinal);
+        var ready = await client.GetFromJsonAsync<JsonElement>("/readyz");
+        Assert.Contains("CUDA unavailable", ready.GetProperty("models").GetProperty("auto").GetProperty("warning").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Provider_CudaWithoutCuda_RefusesToStart()
+    {
+        if (CudaLoads())
+        {
+            return; // On a GPU machine Cuda starts; the refusal cannot be shown there.
+        }
+
+        _repository.AddFake("fake");
+        using var factory = new GanServeFactory(_repository.Root, new FakeGeneratorFactory(), settings: new Dictionary<string, string?> { ["GanServe:Inference:Provider"] = "Cuda" });
+
+        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+
+        Assert.Contains("GanServe:Inference:Provider is Cuda", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Failed to load", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Readyz_NoModelsInRepository_IsNotReady()
+    {
+        await using var factory = new GanServeFactory(Path.Combine(_repository.Root, "missing"));
+        var client = factory.CreateClient();
+
+        using var response = await client.GetAsync("/readyz");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
+    }
+
+    [Fact]
+    public void Resolve_RelativeModelsPath_FindsFolderBesideSolution()
+    {
+        var root = Path.Combine(_repository.Root, "repo");
+        var app = Path.Combine(root, "src", "app", "bin");
+        Directory.CreateDirectory(app);
+        Directory.CreateDirectory(Path.Combine(root, "models"));
+        File.WriteAllText(Path.Combine(root, "GanServe.sln"), string.Empty);
+
+        var fromElsewhere = ModelsPathResolver.Resolve("models", currentDirectory: _repository.Root, baseDirectory: app);
+        var fromRoot = ModelsPathResolver.Resolve("models", currentDirectory: root, baseDirectory: app);
+        var absolute = ModelsPathResolver.Resolve("/srv/models", currentDirectory: root, baseDirectory: app);
+
+        Assert.Equal(Path.Combine(root, "models"), fromElsewhere);
+        Assert.Equal(Path.Combine(root, "models"), fromRoot);
+        Assert.Equal("/srv/models", absolute);
+    }
+
+    public void Dispose() => _repository.Dispose();
+
+    private static bool CudaLoads()
+    {
+        var options = Options.Create(new GanServeOptions { Inference = { Provider = ExecutionProviderChoice.Cuda } });
+        try
+        {
+            new ExecutionProviders(options).CreateSessionOptions().Options.Dispose();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+}
