@@ -140,7 +140,9 @@ public sealed class CommittedModelTests
             using var outputs = session.Run(runOptions, ["z"], [input], ["image"]);
             Assert.Equal(new long[] { batch, 1, 28, 28 }, outputs[0].GetTensorTypeAndShape().Shape);
             var values = outputs[0].GetTensorDataAsSpan<float>().ToArray();
-            Assert.All(values, v => Assert.InRange(v, -1f, 1f));
+            // ORT's vectorised Tanh can land one float32 step outside ±1 (seen: -1.00000012); pixel conversion
+            // clamps, so allow exactly that rounding and nothing more.
+            Assert.All(values, v => Assert.InRange(v, -1f - 2e-7f, 1f + 2e-7f));
             Assert.True(values.Max() - values.Min() > 0.5f, "a trained generator draws contrast, not a flat image");
         }
     }
