@@ -1,0 +1,9 @@
+using GanServe.Benchmarks;
+
+if (args.Length == 0 || args[0] != "engine")
+{
+    Console.Error.WriteLine(EngineBenchmark.Usage);
+    return args.Length == 0 ? 0 : 2;
+}
+
+return EngineBenchmark.Run(args[1..]);
