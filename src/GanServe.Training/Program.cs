@@ -9,12 +9,13 @@ var commands = new Dictionary<string, Func<CommandLine, int>>(StringComparer.Ord
     ["sample"] = SampleCommand.Run,
     ["train-classifier"] = TrainClassifierCommand.Run,
     ["evaluate"] = EvaluateCommand.Run,
+    ["compare"] = CompareCommand.Run,
 };
 var flags = new HashSet<string>(StringComparer.Ordinal) { "resume", "help", "live", "train-mode" };
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help" || !commands.TryGetValue(args[0], out var command))
 {
-    Console.Error.WriteLine("usage: ganserve-train <command> [options]\n\ncommands:\n" + TrainCommand.Usage + "\n" + GanServe.Training.Export.ExportCommand.Usage + "\n" + SampleCommand.Usage + "\n" + TrainClassifierCommand.Usage + "\n" + EvaluateCommand.Usage);
+    Console.Error.WriteLine("usage: ganserve-train <command> [options]\n\ncommands:\n" + TrainCommand.Usage + "\n" + GanServe.Training.Export.ExportCommand.Usage + "\n" + SampleCommand.Usage + "\n" + TrainClassifierCommand.Usage + "\n" + EvaluateCommand.Usage + "\n" + CompareCommand.Usage);
     return args.Length == 0 || args[0] is "-h" or "--help" or "help" ? 0 : 2;
 }
 
