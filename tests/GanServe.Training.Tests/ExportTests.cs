@@ -48,6 +48,21 @@ public sealed class ExportTests
         Assert.True(File.Exists(Path.Combine(models, "tiny-gan", "sample-grid.png")));
     }
 
+    [Fact]
+    public void Export_Live_WritesTheLiveWeightsAndSaysSo()
+    {
+        var models = Directory.CreateTempSubdirectory("models-").FullName;
+        var request = new ExportRequest { RunDirectory = TrainedRun.Value.Run, ModelsDirectory = models, Name = "tiny-ema", Version = 1 };
+
+        var averaged = ExportCommand.Export(request, TextWriter.Null);
+        var live = ExportCommand.Export(request with { Name = "tiny-live", Live = true }, TextWriter.Null);
+
+        Assert.InRange(live.MaxAbsDifference, 0, ExportCommand.Tolerance);
+        Assert.StartsWith("the live generator's weights", ModelCardJson.Load(live.CardPath).ExportedWeights, StringComparison.Ordinal);
+        Assert.StartsWith("exponential moving average", ModelCardJson.Load(averaged.CardPath).ExportedWeights, StringComparison.Ordinal);
+        Assert.NotEqual(File.ReadAllBytes(averaged.ModelPath), File.ReadAllBytes(live.ModelPath));
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(7)]

@@ -25,7 +25,8 @@ public static class ExportCommand
     /// <summary>Usage text.</summary>
     public const string Usage = """
         export [--run runs/fashion-dcgan] [--checkpoint DIR (default: newest in the run)] [--models models]
-               [--name fashion-dcgan] [--version 1] [--latent-dim 100] [--width 128]
+               [--name fashion-dcgan] [--version 1] [--latent-dim 100] [--width 128] [--live]
+               (--live: the live generator's weights instead of their moving average, e.g. for short runs)
         """;
 
     /// <summary>Runs the command.</summary>
@@ -42,6 +43,7 @@ public static class ExportCommand
             Version = cl.Int("version", 1),
             LatentDim = cl.Int("latent-dim", 100),
             Width = cl.Int("width", 128),
+            Live = cl.Flag("live"),
         };
         cl.RejectUnknown();
         var result = Export(request, Console.Out);
@@ -71,10 +73,10 @@ public static class ExportCommand
         var options = File.Exists(paths.Options)
             ? JsonSerializer.Deserialize<TrainOptions>(File.ReadAllText(paths.Options), GanTrainer.SummaryJson)!
             : new TrainOptions { LatentDim = request.LatentDim, GeneratorWidth = request.Width };
-        log.WriteLine($"Exporting the averaged generator of {checkpoint} (epoch {state.Epoch}, step {state.Step}).");
+        log.WriteLine($"Exporting the {(request.Live ? "live" : "averaged")} generator of {checkpoint} (epoch {state.Epoch}, step {state.Step}).");
 
         using var generator = new DcganGenerator(options.LatentDim, options.GeneratorWidth);
-        generator.load(Path.Combine(checkpoint, "generator-ema.bin"));
+        generator.load(Path.Combine(checkpoint, request.Live ? "generator.bin" : "generator-ema.bin"));
         generator.eval();
         var weights = GeneratorExport.ToWeights(generator);
         var onnx = GeneratorGraph.ToBytes(weights);
@@ -98,7 +100,7 @@ public static class ExportCommand
 
         var cardPath = Path.Combine(modelDir, "model.json");
         var card = File.Exists(cardPath) ? ModelCardJson.Load(cardPath) : new ModelCard { Name = request.Name, Kind = ModelCard.GeneratorKind };
-        Describe(card, options, state, EpochMeans(paths, state), difference);
+        Describe(card, options, state, EpochMeans(paths, state), difference, request.Live);
         card.Versions[request.Version.ToString(CultureInfo.InvariantCulture)] = new ModelVersionInfo
         {
             File = relativeFile,
@@ -148,7 +150,7 @@ public static class ExportCommand
         return ImageLayout.Upscale(ImageLayout.Grid(tiles, 8, padding: 2), 2);
     }
 
-    private static void Describe(ModelCard card, TrainOptions options, CheckpointState state, Dictionary<string, double> means, double difference)
+    private static void Describe(ModelCard card, TrainOptions options, CheckpointState state, Dictionary<string, double> means, double difference, bool live)
     {
         card.Kind = ModelCard.GeneratorKind;
         card.Description ??= "DCGAN generator trained on Fashion-MNIST by GanServe.Training.";
@@ -164,7 +166,9 @@ public static class ExportCommand
         card.InputName = "z";
         card.OutputName = "image";
         card.OutputRange = [-1f, 1f];
-        card.ExportedWeights = $"exponential moving average of the generator's weights (decay {options.EmaDecay.ToString(CultureInfo.InvariantCulture)}), BatchNorm folded into the preceding layers using the running statistics";
+        card.ExportedWeights = live
+            ? "the live generator's weights (not their moving average), BatchNorm folded into the preceding layers using the running statistics"
+            : $"exponential moving average of the generator's weights (decay {options.EmaDecay.ToString(CultureInfo.InvariantCulture)}), BatchNorm folded into the preceding layers using the running statistics";
         card.Opset = GeneratorGraph.Opset;
         card.Parity = new ParityReport { MaxAbsDifference = difference, Tolerance = Tolerance, BatchSizes = [.. OnnxParity.BatchSizes] };
         card.Training = new TrainingReport
@@ -228,6 +232,9 @@ public sealed record ExportRequest
 
     /// <summary>A specific checkpoint folder; null = the newest of the run.</summary>
     public string? CheckpointDirectory { get; init; }
+
+    /// <summary>Export the live generator instead of its weight average.</summary>
+    public bool Live { get; init; }
 
     /// <summary>The model repository.</summary>
     public required string ModelsDirectory { get; init; }
