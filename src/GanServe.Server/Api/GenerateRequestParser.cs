@@ -46,6 +46,13 @@ public static class GenerateRequestParser
     public static ParsedGenerateRequest? Parse(ReadOnlySpan<byte> json, int latentDim, RequestOptions limits, out string? error)
     {
         ArgumentNullException.ThrowIfNull(limits);
+
+        // A UTF-8 byte order mark is allowed before JSON text (RFC 8259 §8.1 lets parsers ignore it).
+        if (json.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+        {
+            json = json[3..];
+        }
+
         try
         {
             return ParseCore(json, latentDim, limits, out error);
@@ -109,7 +116,8 @@ public static class GenerateRequestParser
                         return null;
                     }
 
-                    if (!(psi > 0 && psi <= 1))
+                    // A positive double can still round to float 0 (1e-300), which would be psi = 0.
+                    if (!(psi > 0 && psi <= 1 && (float)psi > 0))
                     {
                         error = $"truncation must be greater than 0 and at most 1, got {Text(psi)}.";
                         return null;
@@ -223,11 +231,20 @@ public static class GenerateRequestParser
 
             if (!reader.TryGetUInt32(out var seed))
             {
-                var raw = System.Text.Encoding.UTF8.GetString(reader.ValueSpan);
-                error = reader.TryGetDouble(out var d) && Math.Floor(d) != d
-                    ? $"seeds[{index}] must be an integer, got {raw}."
-                    : $"seeds[{index}] ({raw}) is outside 0..4294967295.";
-                return null;
+                // JSON has one number type: 42.0 and 4.2e1 are the integer 42.
+                var isNumber = reader.TryGetDouble(out var d);
+                if (isNumber && Math.Floor(d) == d && d is >= 0 and <= uint.MaxValue)
+                {
+                    seed = (uint)d;
+                }
+                else
+                {
+                    var raw = System.Text.Encoding.UTF8.GetString(reader.ValueSpan);
+                    error = isNumber && Math.Floor(d) != d
+                        ? $"seeds[{index}] must be an integer, got {raw}."
+                        : $"seeds[{index}] ({raw}) is outside 0..4294967295.";
+                    return null;
+                }
             }
 
             if (seeds.Count == maxImages)
@@ -276,8 +293,9 @@ public static class GenerateRequestParser
                     return null;
                 }
 
-                // TryGetDouble is false for values that overflow a double; a float32 overflows sooner.
-                if (!reader.TryGetDouble(out var value) || !double.IsFinite(value) || Math.Abs(value) > float.MaxValue)
+                // TryGetDouble is false for values that overflow a double; a float32 overflows sooner (1e39),
+                // while a value that rounds to float.MaxValue is fine.
+                if (!reader.TryGetDouble(out var value) || !float.IsFinite((float)value))
                 {
                     var raw = System.Text.Encoding.UTF8.GetString(reader.ValueSpan);
                     error = $"latents[{count}][{length}] ({raw}) is not a finite float32 value.";

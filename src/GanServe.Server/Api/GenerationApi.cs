@@ -75,11 +75,9 @@ public static class GenerationApi
         var format = request.Format ?? acceptFormat ?? ImageFormat.Png;
         var columns = request.Columns ?? ImageLayout.DefaultColumns(request.Count);
         var render = new RenderOptions(format, request.Scale, request.Grid, columns);
-        var pixels = ImageRenderer.PixelCount(request.Count, generator.Shape, render);
-        if (pixels > limits.MaxPixelsPerResponse)
+        if (ImageRenderer.SizeProblem(request.Count, generator.Shape, render, limits.MaxPixelsPerResponse) is { } sizeProblem)
         {
-            return Problems.BadRequest(
-                $"The answer would hold {pixels} pixels, more than {limits.MaxPixelsPerResponse} (GanServe:Requests:MaxPixelsPerResponse).");
+            return Problems.BadRequest(sizeProblem);
         }
 
         if (!GenerationSupport.TryGetTimeout(context.Request, limits, out var timeout, out var timeoutError))
@@ -248,6 +246,12 @@ public static class GenerationApi
         {
             ArrayPool<byte>.Shared.Return(buffer);
             return (null, Problems.ForStatus(ex.StatusCode, ex.Message));
+        }
+        catch (Exception ex) when (ex is IOException || (ex is OperationCanceledException && request.HttpContext.RequestAborted.IsCancellationRequested))
+        {
+            // The client reset or closed the connection mid-body: nobody reads the answer, and it is not a server fault.
+            ArrayPool<byte>.Shared.Return(buffer);
+            return (null, Problems.ClientClosed("The client closed the connection before the body arrived."));
         }
 
         if (length > limit)

@@ -74,8 +74,14 @@ public static class ImagesApi
             return Problems.BadRequest($"The extension '.{ext}' is not served; use .png, .jpg, .jpeg or .webp.");
         }
 
+        // Query binding accepts thousands separators ("0,1" would read as 1): only plain numbers are meant.
+        if (context.Request.Query["truncation"].ToString().Contains(',', StringComparison.Ordinal))
+        {
+            return Problems.BadRequest($"truncation must be a plain number such as 0.7, got '{context.Request.Query["truncation"]}'.");
+        }
+
         var psi = truncation ?? 1.0;
-        if (!(psi > 0 && psi <= 1))
+        if (!(psi > 0 && psi <= 1 && (float)psi > 0))
         {
             return Problems.BadRequest($"truncation must be greater than 0 and at most 1, got {psi.ToString("R", CultureInfo.InvariantCulture)}.");
         }
@@ -97,9 +103,9 @@ public static class ImagesApi
         if (generator is not null)
         {
             var render = new RenderOptions(format, factor, Grid: false, Columns: 1);
-            if (ImageRenderer.PixelCount(1, generator.Shape, render) > limits.MaxPixelsPerResponse)
+            if (ImageRenderer.SizeProblem(1, generator.Shape, render, limits.MaxPixelsPerResponse) is { } sizeProblem)
             {
-                return Problems.BadRequest($"The image would have more than {limits.MaxPixelsPerResponse} pixels (GanServe:Requests:MaxPixelsPerResponse).");
+                return Problems.BadRequest(sizeProblem);
             }
 
             etag = ETagFor(instance, seedValue, (float)psi, factor, format);

@@ -54,11 +54,14 @@ public static class Problems
             GenerationFailure.InferenceFailed => Make(StatusCodes.Status503ServiceUnavailable, "inference-failed", "The forward pass failed.", detail),
             GenerationFailure.Deadline => Make(StatusCodes.Status504GatewayTimeout, "deadline-exceeded", "The request waited past its deadline.", detail),
 
-            // Nobody reads this answer; 499 (client closed request) keeps it apart in the metrics.
-            GenerationFailure.Cancelled => Make(499, "cancelled", "The client cancelled the request.", detail),
+            GenerationFailure.Cancelled => ClientClosed(detail),
             _ => throw new ArgumentOutOfRangeException(nameof(outcome)),
         };
     }
+
+    /// <summary>Nobody reads this answer; 499 (client closed request) keeps it apart from server faults in the metrics.</summary>
+    public static ProblemHttpResult ClientClosed(string detail) =>
+        Make(499, "cancelled", "The client cancelled the request.", detail);
 
     /// <summary>A problem for a status the handlers do not make themselves (e.g. a rejected body).</summary>
     public static ProblemHttpResult ForStatus(int status, string detail) => status switch

@@ -30,6 +30,13 @@ public sealed class GanServeOptions
     /// <summary>How long queued and running work may take to finish after SIGTERM.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00", ErrorMessage = "GanServe:ShutdownTimeout must be between {1} and {2}.")]
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(25);
+
+    /// <summary>
+    /// After SIGTERM, how long the listener stays open answering <c>/readyz</c> 503 ("draining") and new requests
+    /// 503, so load balancers see the state before the port closes. Part of <see cref="ShutdownTimeout"/>.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00", ErrorMessage = "GanServe:DrainDelay must be between {1} and {2}.")]
+    public TimeSpan DrainDelay { get; set; } = TimeSpan.FromSeconds(2);
 }
 
 /// <summary>Which ONNX Runtime execution provider to use.</summary>

@@ -29,6 +29,11 @@ public sealed class GanServeOptionsValidator : IValidateOptions<GanServeOptions>
                 + $"GanServe:Batching:QueueCapacity ({batching.QueueCapacity}).");
         }
 
+        if (options.DrainDelay >= options.ShutdownTimeout && options.ShutdownTimeout > TimeSpan.Zero)
+        {
+            failures.Add($"GanServe:DrainDelay ({options.DrainDelay}) must be shorter than GanServe:ShutdownTimeout ({options.ShutdownTimeout}).");
+        }
+
         if (requests.DefaultTimeout > requests.MaxTimeout)
         {
             failures.Add(

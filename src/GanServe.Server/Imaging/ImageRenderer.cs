@@ -58,6 +58,33 @@ public static class ImageRenderer
         return cells * shape.Pixels * options.Scale * options.Scale;
     }
 
+    /// <summary>
+    /// Why an answer of this shape cannot be made (too many pixels, or a side longer than the format allows:
+    /// WebP 16383, JPEG 65535), or null when it can. Checked before anything runs.
+    /// </summary>
+    public static string? SizeProblem(int count, ImageShape shape, RenderOptions options, long maxPixels)
+    {
+        var pixels = PixelCount(count, shape, options);
+        if (pixels > maxPixels)
+        {
+            return $"The answer would hold {pixels} pixels, more than {maxPixels} (GanServe:Requests:MaxPixelsPerResponse).";
+        }
+
+        long width = (long)shape.Width * options.Scale;
+        long height = (long)shape.Height * options.Scale;
+        if (options.Grid)
+        {
+            var columns = Math.Min(options.Columns, count);
+            width *= columns;
+            height *= (count + columns - 1) / columns;
+        }
+
+        var maxSide = MaxSide(options.Format);
+        return width > maxSide || height > maxSide
+            ? $"A {width}×{height} image is larger than {options.Format.ToString().ToUpperInvariant()} allows ({maxSide} pixels a side); use fewer columns, a smaller scale or PNG."
+            : null;
+    }
+
     /// <summary>Encodes one image; PNG uses the project's own fast writer.</summary>
     public static byte[] Encode(PixelImage image, ImageFormat format) =>
         format == ImageFormat.Png ? PngWriter.Encode(image) : ImageEncoder.Encode(image, format);
@@ -75,4 +102,11 @@ public static class ImageRenderer
             values[i] = ((values[i] - low) * scale) - 1f;
         }
     }
+
+    private static long MaxSide(ImageFormat format) => format switch
+    {
+        ImageFormat.Webp => 16383,
+        ImageFormat.Jpeg => 65535,
+        _ => int.MaxValue,
+    };
 }

@@ -21,7 +21,7 @@ public sealed partial class ModelLoader(
     IHostApplicationLifetime lifetime,
     IOptions<GanServeOptions> options,
     TimeProvider time,
-    ILoggerFactory loggers) : IHostedService, IAsyncDisposable
+    ILoggerFactory loggers) : IHostedLifecycleService, IAsyncDisposable
 {
     private readonly ILogger _logger = loggers.CreateLogger<ModelLoader>();
     // Never disposed: it has no timer, and the host may stop and dispose this service in either order.
@@ -41,6 +41,38 @@ public sealed partial class ModelLoader(
         _loading = Task.Run(() => LoadAllAsync(_stopping.Token), CancellationToken.None);
         return Task.CompletedTask;
     }
+
+    /// <inheritdoc />
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Runs before any service stops, so the server still listens: readiness already says draining and new work
+    /// gets 503 for <c>DrainDelay</c>, long enough for a load balancer's next probe to see it.
+    /// </summary>
+    public async Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        serving.BeginDraining();
+        var delay = options.Value.DrainDelay;
+        if (delay <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        try
+        {
+            await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The shutdown timeout ran out first; stopping goes on.
+        }
+    }
+
+    /// <inheritdoc />
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <inheritdoc />
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -177,6 +177,8 @@ public sealed class GenerationTests(OnnxServerFixture server) : IClassFixture<On
         { "{\"seeds\":[1],\"columns\":0}", "columns must be an integer" },
         { "{\"seeds\":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17]}", "more than 16 images" },
         { "{\"seeds\":[1],\"scale\":16}", "more than 200000" },
+        { "{\"seeds\":[1],\"truncation\":1e-300}", "truncation must be greater than 0" },
+        { "{\"seeds\":[1.0e0, 2.5]}", "seeds[1] must be an integer" },
     };
 
     [Theory]

@@ -76,6 +76,8 @@ public sealed class ImagesApiTests(OnnxServerFixture server) : IClassFixture<Onn
     [InlineData("1.png?truncation=1.01", "truncation")]
     [InlineData("1.png?truncation=NaN", "truncation")]
     [InlineData("1.png?truncation=abc", "truncation")]
+    [InlineData("1.png?truncation=0,1", "plain number")]
+    [InlineData("1.png?truncation=1e-300", "truncation")]
     [InlineData("1.png?scale=0", "scale")]
     [InlineData("1.png?scale=17", "scale")]
     [InlineData("1.png?scale=1.5", "scale")]

@@ -46,6 +46,9 @@ internal sealed class GanServeFactory(
         builder.UseSetting("GanServe:ModelsPath", modelsPath);
         builder.UseSetting("GanServe:Inference:Provider", "Cpu");
         builder.UseSetting("GanServe:Inference:IntraOpThreads", "1");
+
+        // In memory nothing probes readiness, and a drain delay on a fake clock would never end.
+        builder.UseSetting("GanServe:DrainDelay", "00:00:00");
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             builder.UseSetting(key, value);
