@@ -79,36 +79,49 @@ public sealed record ModelDetail(
 
 /// <summary>
 /// The body of <c>POST /v1/models/{model}/generate</c> (documentation only: the server parses the body itself
-/// so every mistake gets a precise 400).
+/// so every mistake gets a precise 400). Give exactly one of <see cref="Seeds"/> and <see cref="Latents"/>;
+/// everything else is optional.
 /// </summary>
-/// <param name="Seeds">Seeds, 0..4294967295; give these or latents.</param>
-/// <param name="Latents">Latent vectors of the model's latent size; give these or seeds.</param>
-/// <param name="Truncation">0 &lt; psi &lt;= 1 (default 1).</param>
-/// <param name="Format">png (default), jpeg or webp.</param>
-/// <param name="Scale">Integer upscaling factor (default 1).</param>
-/// <param name="Grid">One grid image, samples row-major.</param>
-/// <param name="Columns">Grid columns (default ceil(sqrt(n))).</param>
-/// <param name="ReturnLatents">Include each latent (before truncation).</param>
-public sealed record GenerateRequest(
-    IReadOnlyList<uint>? Seeds,
-    IReadOnlyList<IReadOnlyList<float>>? Latents,
-    float? Truncation,
-    string? Format,
-    int? Scale,
-    bool? Grid,
-    int? Columns,
-    bool? ReturnLatents);
+public sealed class GenerateRequest
+{
+    /// <summary>Seeds, 0..4294967295; give these or latents.</summary>
+    public IReadOnlyList<uint>? Seeds { get; init; }
+
+    /// <summary>Latent vectors of the model's latent size; give these or seeds.</summary>
+    public IReadOnlyList<IReadOnlyList<float>>? Latents { get; init; }
+
+    /// <summary>0 &lt; psi &lt;= 1 (default 1).</summary>
+    public float? Truncation { get; init; }
+
+    /// <summary>png (default), jpeg or webp.</summary>
+    public string? Format { get; init; }
+
+    /// <summary>Integer upscaling factor (default 1).</summary>
+    public int? Scale { get; init; }
+
+    /// <summary>One grid image, samples row-major.</summary>
+    public bool? Grid { get; init; }
+
+    /// <summary>Grid columns (default ceil(sqrt(n))).</summary>
+    public int? Columns { get; init; }
+
+    /// <summary>Include each latent (before truncation).</summary>
+    public bool? ReturnLatents { get; init; }
+}
 
 /// <summary>One image of a generation answer.</summary>
-/// <param name="Seed">The seed, when the request gave seeds (and no grid).</param>
 /// <param name="ContentType">The image's media type.</param>
 /// <param name="Data">The encoded image, base64.</param>
-/// <param name="Latent">The latent before truncation, when asked for (and no grid).</param>
-public sealed record GeneratedImage(
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] uint? Seed,
-    string ContentType,
-    byte[] Data,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] float[]? Latent);
+public sealed record GeneratedImage(string ContentType, byte[] Data)
+{
+    /// <summary>The seed, when the request gave seeds (and no grid).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public uint? Seed { get; init; }
+
+    /// <summary>The latent before truncation, when asked for (and no grid).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public float[]? Latent { get; init; }
+}
 
 /// <summary>The JSON answer of a generation request.</summary>
 /// <param name="Model">The model's name.</param>

@@ -119,7 +119,7 @@ public static class GenerateRequestParser
                     // A positive double can still round to float 0 (1e-300), which would be psi = 0.
                     if (!(psi > 0 && psi <= 1 && (float)psi > 0))
                     {
-                        error = $"truncation must be greater than 0 and at most 1, got {Text(psi)}.";
+                        error = $"truncation must be greater than 0 and at most 1, got {Text(psi)}{((float)psi == 0 && psi > 0 ? " (0 as float32)" : string.Empty)}.";
                         return null;
                     }
 

@@ -113,13 +113,13 @@ public static class GenerationApi
         if (request.Grid)
         {
             var all = request.ReturnLatents ? Enumerable.Range(0, request.Count).Select(LatentOf).ToList() : null;
-            return new GenerateResponse(instance.Name, instance.VersionText, instance.Provider!, [new GeneratedImage(null, contentType, images[0], null)], all);
+            return new GenerateResponse(instance.Name, instance.VersionText, instance.Provider!, [new GeneratedImage(contentType, images[0])], all);
         }
 
         var items = new GeneratedImage[images.Count];
         for (var i = 0; i < images.Count; i++)
         {
-            items[i] = new GeneratedImage(request.Seeds?[i], contentType, images[i], request.ReturnLatents ? LatentOf(i) : null);
+            items[i] = new GeneratedImage(contentType, images[i]) { Seed = request.Seeds?[i], Latent = request.ReturnLatents ? LatentOf(i) : null };
         }
 
         return new GenerateResponse(instance.Name, instance.VersionText, instance.Provider!, items, null);
@@ -229,7 +229,9 @@ public static class GenerationApi
                     buffer = larger;
                 }
 
-                var read = await request.Body.ReadAsync(buffer.AsMemory(length), request.HttpContext.RequestAborted);
+                // No RequestAborted here: a reset connection fails the read anyway, and a cancelled read leaves Kestrel's
+                // body reader mid-read, so it logs a failure when it drains the body afterwards.
+                var read = await request.Body.ReadAsync(buffer.AsMemory(length));
                 if (read == 0)
                 {
                     break;
@@ -247,7 +249,7 @@ public static class GenerationApi
             ArrayPool<byte>.Shared.Return(buffer);
             return (null, Problems.ForStatus(ex.StatusCode, ex.Message));
         }
-        catch (Exception ex) when (ex is IOException || (ex is OperationCanceledException && request.HttpContext.RequestAborted.IsCancellationRequested))
+        catch (IOException)
         {
             // The client reset or closed the connection mid-body: nobody reads the answer, and it is not a server fault.
             ArrayPool<byte>.Shared.Return(buffer);

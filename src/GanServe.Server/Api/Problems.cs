@@ -48,7 +48,7 @@ public static class Problems
         return outcome.Failure switch
         {
             GenerationFailure.QueueFull => Make(StatusCodes.Status429TooManyRequests, "queue-full", "The model's queue is full.", detail),
-            GenerationFailure.Draining => Make(StatusCodes.Status503ServiceUnavailable, "draining", "The server is shutting down.", detail),
+            GenerationFailure.Draining => Draining(context, detail),
             GenerationFailure.NotReady => Make(StatusCodes.Status503ServiceUnavailable, "not-ready", "The model is not ready.", detail),
             GenerationFailure.CircuitOpen => Make(StatusCodes.Status503ServiceUnavailable, "circuit-open", "The model is failing; its circuit breaker is open.", detail),
             GenerationFailure.InferenceFailed => Make(StatusCodes.Status503ServiceUnavailable, "inference-failed", "The forward pass failed.", detail),
@@ -57,6 +57,13 @@ public static class Problems
             GenerationFailure.Cancelled => ClientClosed(detail),
             _ => throw new ArgumentOutOfRangeException(nameof(outcome)),
         };
+    }
+
+    /// <summary>503 while shutting down; closes the connection so the client's next request goes to another replica.</summary>
+    private static ProblemHttpResult Draining(HttpContext context, string detail)
+    {
+        context.Response.Headers.Connection = "close";
+        return Make(StatusCodes.Status503ServiceUnavailable, "draining", "The server is shutting down.", detail);
     }
 
     /// <summary>Nobody reads this answer; 499 (client closed request) keeps it apart from server faults in the metrics.</summary>

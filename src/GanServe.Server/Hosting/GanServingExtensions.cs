@@ -49,6 +49,21 @@ public static class GanServingExtensions
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
         {
             ctx.ProblemDetails.Instance ??= ctx.HttpContext.Request.Path;
+
+            // Answers the framework makes itself (unmatched routes, 405, 415) get a type and detail like the API's own.
+            var status = ctx.ProblemDetails.Status ?? ctx.HttpContext.Response.StatusCode;
+            if (ctx.ProblemDetails.Type is null || ctx.ProblemDetails.Type.StartsWith("https://tools.ietf.org/", StringComparison.Ordinal))
+            {
+                ctx.ProblemDetails.Type = Api.Problems.TypePrefix + "http-" + status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            ctx.ProblemDetails.Detail ??= status switch
+            {
+                StatusCodes.Status404NotFound => $"Nothing is served at {ctx.HttpContext.Request.Path}.",
+                StatusCodes.Status405MethodNotAllowed => $"{ctx.HttpContext.Request.Method} is not allowed on {ctx.HttpContext.Request.Path}.",
+                StatusCodes.Status415UnsupportedMediaType => "Send the body as application/json.",
+                _ => ctx.ProblemDetails.Title,
+            };
             ctx.ProblemDetails.Extensions["requestId"] = ctx.HttpContext.TraceIdentifier;
             if (Activity.Current is { } activity)
             {

@@ -131,7 +131,29 @@ public sealed class ServiceEndpointsTests(OnnxServerFixture server) : IClassFixt
     {
         using var response = await _client.GetAsync("/v1/nothing-here");
 
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        await HttpAssert.ProblemAsync(response, HttpStatusCode.NotFound, "http-404", "/v1/nothing-here");
+    }
+
+    [Fact]
+    public async Task Generate_TextPlainBody_Returns415ProblemWithTypeAndDetail()
+    {
+        using var content = new StringContent("{\"seeds\":[1]}", System.Text.Encoding.UTF8, "text/plain");
+
+        using var response = await _client.PostAsync("/v1/models/grey/generate", content);
+
+        await HttpAssert.ProblemAsync(response, HttpStatusCode.UnsupportedMediaType, "http-415", "application/json");
+    }
+
+    [Fact]
+    public async Task OpenApi_GenerateSchemas_RequireOnlyWhatIsAlwaysThere()
+    {
+        var doc = await _client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var schemas = doc.GetProperty("components").GetProperty("schemas");
+
+        static string[] Required(JsonElement schema) =>
+            schema.TryGetProperty("required", out var r) ? [.. r.EnumerateArray().Select(e => e.GetString()!).Order()] : [];
+
+        Assert.Empty(Required(schemas.GetProperty("GenerateRequest")));
+        Assert.Equal(["contentType", "data"], Required(schemas.GetProperty("GeneratedImage")));
     }
 }

@@ -219,6 +219,7 @@ public sealed class ServingBehaviourTests : IAsyncDisposable
         using var refused = await _client.GetAsync($"/v1/models/{Model}/images/9.png");
         await HttpAssert.ProblemAsync(refused, HttpStatusCode.ServiceUnavailable, "draining");
         Assert.NotNull(refused.Headers.RetryAfter);
+        Assert.True(refused.Headers.ConnectionClose);
 
         var stopping = _factory.AppHost.StopAsync();
         Generator.Release();
