@@ -64,9 +64,9 @@ public static class ImagesApi
             return Problems.NotFound($"Model '{model}' has no version '{version}'.");
         }
 
-        if (!uint.TryParse(seed, NumberStyles.None, CultureInfo.InvariantCulture, out var seedValue))
+        if (SeedProblem(seed, "The seed", out var seedValue) is { } seedProblem)
         {
-            return Problems.BadRequest($"The seed must be a whole number from 0 to 4294967295, got '{seed}'.");
+            return seedProblem;
         }
 
         if (!ImageFormats.TryParse(ext, out var format))
@@ -74,22 +74,9 @@ public static class ImagesApi
             return Problems.BadRequest($"The extension '.{ext}' is not served; use .png, .jpg, .jpeg or .webp.");
         }
 
-        // Query binding accepts thousands separators ("0,1" would read as 1): only plain numbers are meant.
-        if (context.Request.Query["truncation"].ToString().Contains(',', StringComparison.Ordinal))
+        if (RenderQueryProblem(context.Request, truncation, scale, limits, out var psi, out var factor) is { } queryProblem)
         {
-            return Problems.BadRequest($"truncation must be a plain number such as 0.7, got '{context.Request.Query["truncation"]}'.");
-        }
-
-        var psi = truncation ?? 1.0;
-        if (!(psi > 0 && psi <= 1 && (float)psi > 0))
-        {
-            return Problems.BadRequest($"truncation must be greater than 0 and at most 1, got {psi.ToString("R", CultureInfo.InvariantCulture)}.");
-        }
-
-        var factor = scale ?? 1;
-        if (factor < 1 || factor > limits.MaxScale)
-        {
-            return Problems.BadRequest($"scale must be an integer from 1 to {limits.MaxScale}, got {factor}.");
+            return queryProblem;
         }
 
         if (!GenerationSupport.TryGetTimeout(context.Request, limits, out var timeout, out var timeoutError))
@@ -97,7 +84,7 @@ public static class ImagesApi
             return Problems.BadRequest(timeoutError!);
         }
 
-        var cacheControl = version is null ? LatestCacheControl : PinnedCacheControl;
+        var cacheControl = CacheControlFor(version);
         var generator = instance.Generator;
         EntityTagHeaderValue? etag = null;
         if (generator is not null)
@@ -108,18 +95,15 @@ public static class ImagesApi
                 return Problems.BadRequest(sizeProblem);
             }
 
-            etag = ETagFor(instance, seedValue, (float)psi, factor, format);
+            etag = ETagFor(instance, seedValue, psi, factor, format);
             if (Matches(context.Request, etag))
             {
-                SetCacheHeaders(context.Response, etag, cacheControl);
-                context.Response.Headers[GenerationSupport.ModelVersionHeader] = instance.VersionText;
-                context.Response.Headers[GenerationSupport.ProviderHeader] = instance.Provider;
-                return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+                return NotModified(context.Response, instance, etag, cacheControl);
             }
         }
 
         var latentDim = generator?.LatentDim ?? 1;
-        var latents = GenerationSupport.Truncated(GenerationSupport.SeedLatents([seedValue], latentDim), (float)psi, keepOriginal: false);
+        var latents = GenerationSupport.Truncated(GenerationSupport.SeedLatents([seedValue], latentDim), psi, keepOriginal: false);
         var outcome = await instance.SubmitAsync(latents, 1, timeout, context.RequestAborted);
         if (!outcome.Succeeded)
         {
@@ -129,11 +113,11 @@ public static class ImagesApi
         var shape = instance.Generator!.Shape;
         var bytes = ImageRenderer.Render(outcome.Output!, 1, shape, served.Card?.OutputRange, new RenderOptions(format, factor, false, 1))[0];
         GenerationSupport.AddImageHeaders(context.Response, instance, outcome.BatchSizes);
-        SetCacheHeaders(context.Response, etag ?? ETagFor(instance, seedValue, (float)psi, factor, format), cacheControl);
+        SetCacheHeaders(context.Response, etag ?? ETagFor(instance, seedValue, psi, factor, format), cacheControl);
         return TypedResults.File(bytes, ImageFormats.ContentType(format));
     }
 
-    private static IEndpointConventionBuilder ProducesImageProblems(this RouteHandlerBuilder builder) => builder
+    internal static RouteHandlerBuilder ProducesImageProblems(this RouteHandlerBuilder builder) => builder
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status404NotFound)
         .ProducesProblem(StatusCodes.Status429TooManyRequests)
@@ -141,16 +125,57 @@ public static class ImagesApi
         .ProducesProblem(StatusCodes.Status504GatewayTimeout);
 
     /// <summary>A strong ETag over everything that decides the bytes: model, version, file, provider, seed and options.</summary>
-    internal static EntityTagHeaderValue ETagFor(ModelInstance instance, uint seed, float psi, int scale, ImageFormat format)
+    internal static EntityTagHeaderValue ETagFor(ModelInstance instance, uint seed, float psi, int scale, ImageFormat format) =>
+        ETagFor(instance, string.Create(CultureInfo.InvariantCulture, $"{seed}\n{psi:R}\n{scale}\n{ImageFormats.Extension(format)}"));
+
+    /// <summary>A strong ETag over the model version, its file and provider, and <paramref name="request"/> (what else decides the bytes).</summary>
+    internal static EntityTagHeaderValue ETagFor(ModelInstance instance, string request)
     {
         var key = string.Create(
             CultureInfo.InvariantCulture,
-            $"{instance.Name}\n{instance.Version}\n{instance.Sha256}\n{instance.Provider}\n{seed}\n{psi:R}\n{scale}\n{ImageFormats.Extension(format)}");
+            $"{instance.Name}\n{instance.Version}\n{instance.Sha256}\n{instance.Provider}\n{request}");
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(key));
         return new EntityTagHeaderValue("\"" + Convert.ToHexStringLower(hash.AsSpan(0, 16)) + "\"");
     }
 
-    private static bool Matches(HttpRequest request, EntityTagHeaderValue etag)
+    /// <summary>The 400 for a seed that is not a whole number in 0..4294967295, or null with <paramref name="value"/> set.</summary>
+    internal static ProblemHttpResult? SeedProblem(string? text, string name, out uint value) =>
+        uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value)
+            ? null
+            : Problems.BadRequest($"{name} must be a whole number from 0 to 4294967295, got '{text}'.");
+
+    /// <summary>Checks the <c>truncation</c> and <c>scale</c> query values; the 400 for a bad one, or null with the values (defaults 1).</summary>
+    internal static ProblemHttpResult? RenderQueryProblem(HttpRequest request, double? truncation, int? scale, RequestOptions limits, out float psi, out int factor)
+    {
+        psi = 1f;
+        factor = scale ?? 1;
+
+        // Query binding accepts thousands separators ("0,1" would read as 1): only plain numbers are meant.
+        if (request.Query["truncation"].ToString().Contains(',', StringComparison.Ordinal))
+        {
+            return Problems.BadRequest($"truncation must be a plain number such as 0.7, got '{request.Query["truncation"]}'.");
+        }
+
+        var asked = truncation ?? 1.0;
+        if (!(asked > 0 && asked <= 1 && (float)asked > 0))
+        {
+            return Problems.BadRequest($"truncation must be greater than 0 and at most 1, got {asked.ToString("R", CultureInfo.InvariantCulture)}.");
+        }
+
+        if (factor < 1 || factor > limits.MaxScale)
+        {
+            return Problems.BadRequest($"scale must be an integer from 1 to {limits.MaxScale}, got {factor}.");
+        }
+
+        psi = (float)asked;
+        return null;
+    }
+
+    /// <summary>Cache-Control of an image URL: short for the default version (it may change), immutable for a pinned one.</summary>
+    internal static string CacheControlFor(string? pinnedVersion) => pinnedVersion is null ? LatestCacheControl : PinnedCacheControl;
+
+    /// <summary>Whether <c>If-None-Match</c> names <paramref name="etag"/> (or <c>*</c>).</summary>
+    internal static bool Matches(HttpRequest request, EntityTagHeaderValue etag)
     {
         var ifNoneMatch = request.GetTypedHeaders().IfNoneMatch;
 
@@ -158,7 +183,17 @@ public static class ImagesApi
         return ifNoneMatch.Any(candidate => candidate.Equals(EntityTagHeaderValue.Any) || candidate.Compare(etag, useStrongComparison: false));
     }
 
-    private static void SetCacheHeaders(HttpResponse response, EntityTagHeaderValue etag, string cacheControl)
+    /// <summary>The 304 for a matching <c>If-None-Match</c>: the cache and model headers, no body, no inference.</summary>
+    internal static StatusCodeHttpResult NotModified(HttpResponse response, ModelInstance instance, EntityTagHeaderValue etag, string cacheControl)
+    {
+        SetCacheHeaders(response, etag, cacheControl);
+        response.Headers[GenerationSupport.ModelVersionHeader] = instance.VersionText;
+        response.Headers[GenerationSupport.ProviderHeader] = instance.Provider;
+        return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+    }
+
+    /// <summary>Sets <c>ETag</c> and <c>Cache-Control</c>.</summary>
+    internal static void SetCacheHeaders(HttpResponse response, EntityTagHeaderValue etag, string cacheControl)
     {
         response.Headers.ETag = etag.ToString();
         response.Headers.CacheControl = cacheControl;

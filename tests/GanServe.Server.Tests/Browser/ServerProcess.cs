@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace GanServe.Server.Tests.Browser;
+
+/// <summary>
+/// The built server (<c>dotnet GanServe.Server.dll</c>) as a real process on a free loopback port over the
+/// repository's <c>models/</c>, started from a folder outside the repository; stopped and its folder removed on dispose.
+/// </summary>
+internal sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _log = new();
+    private readonly string _workingDirectory;
+
+    private ServerProcess(Process process, string workingDirectory, Uri baseAddress)
+    {
+        _process = process;
+        _workingDirectory = workingDirectory;
+        BaseAddress = baseAddress;
+    }
+
+    public Uri BaseAddress { get; }
+
+    /// <summary>What the server wrote so far, for failure messages.</summary>
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    public static string RepositoryRoot
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "GanServe.sln")))
+                {
+                    return dir.FullName;
+                }
+            }
+
+            throw new InvalidOperationException($"No GanServe.sln above {AppContext.BaseDirectory}.");
+        }
+    }
+
+    /// <summary>Starts the server and waits (bounded) until <c>/readyz</c> answers 200.</summary>
+    public static async Task<ServerProcess> StartAsync(TimeSpan readyWithin)
+    {
+        var root = RepositoryRoot;
+
+        // The server project's build output for this configuration (bin/Release/net10.0 beside the tests' own).
+        var outputPath = Path.GetRelativePath(Path.Combine(root, "tests", "GanServe.Server.Tests"), AppContext.BaseDirectory);
+        var dll = Path.Combine(root, "src", "GanServe.Server", outputPath, "GanServe.Server.dll");
+        Assert.True(File.Exists(dll), $"The built server is missing at {dll}.");
+
+        var port = FreeLoopbackPort();
+        var baseAddress = new Uri($"http://127.0.0.1:{port}");
+        var workingDirectory = Directory.CreateTempSubdirectory("ganserve-browser-").FullName;
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(dll);
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add(baseAddress.ToString().TrimEnd('/'));
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["GanServe__ModelsPath"] = Path.Combine(root, "models");
+        start.Environment["GanServe__Inference__Provider"] = "Cpu";
+        start.Environment["GanServe__Inference__IntraOpThreads"] = "1";
+        start.Environment["GanServe__DrainDelay"] = "00:00:00";
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
+        var server = new ServerProcess(process, workingDirectory, baseAddress);
+        process.OutputDataReceived += (_, e) => server.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => server.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        try
+        {
+            await server.WaitUntilReadyAsync(readyWithin);
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+
+        return server;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+        Directory.Delete(_workingDirectory, recursive: true);
+    }
+
+    private async Task WaitUntilReadyAsync(TimeSpan within)
+    {
+        using var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < within)
+        {
+            Assert.False(_process.HasExited, $"The server exited with {(_process.HasExited ? _process.ExitCode : 0)} before it was ready:\n{Log}");
+            try
+            {
+                using var response = await client.GetAsync("/readyz");
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            // Polling a separate process: there is nothing in-process to wait on.
+            await Task.Delay(TimeSpan.FromMilliseconds(250));
+        }
+
+        Assert.Fail($"The server was not ready within {within}:\n{Log}");
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_log)
+        {
+            _log.AppendLine(line);
+        }
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
