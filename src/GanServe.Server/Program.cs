@@ -8,11 +8,14 @@ builder.AddGanServing();
 
 var app = builder.Build();
 app.UseGanServing();
+app.UseDemoPage();
 app.MapHealthEndpoints();
 app.MapMetricsEndpoints();
 app.MapModelsApi();
 app.MapImagesApi();
+app.MapInterpolationApi();
 app.MapGenerationApi();
+app.MapOpenInferenceApi();
 app.MapApiDocs();
 
 app.Run();

@@ -203,7 +203,7 @@ public static class GenerationApi
     }
 
     /// <summary>Reads the whole body up to the limit; a larger one is a 413, whatever the server in front enforces.</summary>
-    private static async Task<(PooledBytes? Body, ProblemHttpResult? Problem)> ReadBodyAsync(HttpRequest request, long limit)
+    internal static async Task<(PooledBytes? Body, ProblemHttpResult? Problem)> ReadBodyAsync(HttpRequest request, long limit)
     {
         if (request.ContentLength > limit)
         {
@@ -265,7 +265,8 @@ public static class GenerationApi
         return (new PooledBytes(buffer, length), null);
     }
 
-    private readonly struct PooledBytes(byte[] buffer, int length) : IDisposable
+    /// <summary>A request body in a pooled buffer; dispose to return it.</summary>
+    internal readonly struct PooledBytes(byte[] buffer, int length) : IDisposable
     {
         public ReadOnlySpan<byte> Span => buffer.AsSpan(0, length);
 

@@ -8,7 +8,7 @@ namespace GanServe.Server.Hosting;
 
 /// <summary>
 /// When <c>GanServe:Security:ApiKeys</c> lists keys, <c>/v1</c> requests need one in <c>X-Api-Key</c> or
-/// <c>Authorization: Bearer</c> (401 otherwise). Probes, metrics and the docs stay open.
+/// <c>Authorization: Bearer</c> (401 otherwise), and so do <c>/v2</c> requests but its health routes. Probes, metrics and the docs stay open.
 /// </summary>
 public sealed class ApiKeyMiddleware
 {
@@ -27,7 +27,11 @@ public sealed class ApiKeyMiddleware
     public async Task InvokeAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (_keyHashes.Length == 0 || !context.Request.Path.StartsWithSegments("/v1", StringComparison.Ordinal))
+        var path = context.Request.Path;
+        var isV2 = path.StartsWithSegments("/v2", StringComparison.Ordinal);
+        var isProtected = path.StartsWithSegments("/v1", StringComparison.Ordinal)
+            || (isV2 && !path.StartsWithSegments("/v2/health", StringComparison.Ordinal));
+        if (_keyHashes.Length == 0 || !isProtected)
         {
             await _next(context);
             return;
@@ -37,10 +41,16 @@ public sealed class ApiKeyMiddleware
         if (presented is null || !IsKnown(presented))
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";
-            await Problems.Unauthorized(presented is null
-                    ? "Send an API key in X-Api-Key or Authorization: Bearer."
-                    : "The API key is not valid.")
-                .ExecuteAsync(context);
+            var detail = presented is null ? "Send an API key in X-Api-Key or Authorization: Bearer." : "The API key is not valid.";
+            if (isV2)
+            {
+                // The Open Inference Protocol's error body, as the rest of /v2 answers.
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                await context.Response.WriteAsJsonAsync(new { error = detail });
+                return;
+            }
+
+            await Problems.Unauthorized(detail).ExecuteAsync(context);
             return;
         }
 

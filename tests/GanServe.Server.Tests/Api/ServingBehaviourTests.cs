@@ -248,6 +248,12 @@ public sealed class ServingBehaviourTests : IAsyncDisposable
         await HttpAssert.ProblemAsync(wrongResponse, HttpStatusCode.Unauthorized, "unauthorized", "not valid");
         Assert.Equal(HttpStatusCode.OK, rightResponse.StatusCode);
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+
+        using var v2None = await secured._client.GetAsync($"/v2/models/{Model}");
+        using var v2Health = await secured._client.GetAsync("/v2/health/ready");
+        Assert.Equal(HttpStatusCode.Unauthorized, v2None.StatusCode);
+        Assert.Contains("API key", (await v2None.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, v2Health.StatusCode);
     }
 
     public async ValueTask DisposeAsync()
