@@ -212,6 +212,12 @@ public static class OpenInferenceApi
 
         GenerationSupport.AddImageHeaders(context.Response, instance, outcome.BatchSizes);
         var imageShape = generator.Shape;
+        // Latents near float32's limit (e.g. 1e38) overflow inside the network; JSON has no NaN or infinity.
+        if (!AllFinite(outcome.Output!))
+        {
+            return Error(StatusCodes.Status400BadRequest, "The generator's output for this input is not finite (NaN or infinity): latent values this large overflow the network.");
+        }
+
         var output = new InferenceOutput(outputName, Fp32, [request.Count, imageShape.Channels, imageShape.Height, imageShape.Width], outcome.Output!);
         return TypedResults.Ok(new InferenceResponse(served.Name, instance.VersionText, request.Id ?? context.TraceIdentifier, [output]));
     }
@@ -246,6 +252,19 @@ public static class OpenInferenceApi
     {
         var problem = Problems.FromOutcome(outcome, context);
         return Error(problem.StatusCode, problem.ProblemDetails.Detail ?? problem.ProblemDetails.Title ?? "The request failed.");
+    }
+
+    private static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        foreach (var v in values)
+        {
+            if (!float.IsFinite(v))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static JsonHttpResult<InferenceError> Error(int status, string message) =>
@@ -422,10 +441,34 @@ public static class InferenceRequestParser
         }
 
         count = (int)dims[0];
+
+        // Nested data must have the shape's structure: N rows of latentDim numbers. Flat data holds numbers only.
+        var nested = data.GetArrayLength() > 0 && data[0].ValueKind == JsonValueKind.Array;
+        if (nested)
+        {
+            var rows = 0;
+            foreach (var row in data.EnumerateArray())
+            {
+                if (row.ValueKind != JsonValueKind.Array || row.GetArrayLength() != latentDim)
+                {
+                    error = $"inputs[0].data[{rows}] must be an array of {latentDim} numbers to match shape [{count}, {latentDim}].";
+                    return null;
+                }
+
+                rows++;
+            }
+
+            if (rows != count)
+            {
+                error = $"inputs[0].data has {rows} rows; shape [{count}, {latentDim}] needs {count}.";
+                return null;
+            }
+        }
+
         var expected = count * latentDim;
         var values = new float[expected];
         var length = 0;
-        if (!Flatten(data, values, ref length, depth: 0, out error))
+        if (!Flatten(data, values, ref length, depth: nested ? 0 : 1, out error))
         {
             return null;
         }
@@ -447,7 +490,7 @@ public static class InferenceRequestParser
             {
                 if (depth >= 1)
                 {
-                    error = "inputs[0].data nests deeper than the shape's two dimensions.";
+                    error = "inputs[0].data must be flat numbers or rows of numbers matching the shape, not a mix or deeper nesting.";
                     return false;
                 }
 

@@ -28,9 +28,9 @@ public sealed class ApiKeyMiddleware
     {
         ArgumentNullException.ThrowIfNull(context);
         var path = context.Request.Path;
-        var isV2 = path.StartsWithSegments("/v2", StringComparison.Ordinal);
-        var isProtected = path.StartsWithSegments("/v1", StringComparison.Ordinal)
-            || (isV2 && !path.StartsWithSegments("/v2/health", StringComparison.Ordinal));
+        var isV2 = path.StartsWithSegments("/v2", StringComparison.OrdinalIgnoreCase);
+        var isProtected = path.StartsWithSegments("/v1", StringComparison.OrdinalIgnoreCase)
+            || (isV2 && !path.StartsWithSegments("/v2/health", StringComparison.OrdinalIgnoreCase));
         if (_keyHashes.Length == 0 || !isProtected)
         {
             await _next(context);

@@ -60,4 +60,19 @@ public sealed class CommittedModelTests
         var first = (await batch.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("images")[0].GetProperty("data").GetBytesFromBase64();
         Assert.True(Images.MaxDifference(alone, Images.Grey(first).Pixels) <= 1);
     }
+
+    [CommittedModelFact]
+    public async Task V2Infer_LatentThatOverflowsTheNetwork_Returns400WithErrorBody()
+    {
+        await using var factory = new GanServeFactory(CommittedModel.Repository!);
+        var client = factory.CreateClient();
+        await factory.WaitUntilReadyAsync(CommittedModel.Name);
+        var json = """{"inputs":[{"name":"z","shape":[1,100],"datatype":"FP32","data":[""" + string.Join(",", Enumerable.Repeat("1e38", 100)) + "]}]}";
+
+        using var response = await client.PostAsync($"/v2/models/{CommittedModel.Name}/infer", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains("not finite", body.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
 }

@@ -254,6 +254,14 @@ public sealed class ServingBehaviourTests : IAsyncDisposable
         Assert.Equal(HttpStatusCode.Unauthorized, v2None.StatusCode);
         Assert.Contains("API key", (await v2None.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, v2Health.StatusCode);
+
+        // Routing ignores case, so the key check must too.
+        using var upperV1 = await secured._client.GetAsync($"/V1/models/{Model}/images/1.png");
+        using var upperV2 = await secured._client.GetAsync($"/V2/models/{Model}");
+        using var upperHealth = await secured._client.GetAsync("/v2/HEALTH/ready");
+        Assert.Equal(HttpStatusCode.Unauthorized, upperV1.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, upperV2.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, upperHealth.StatusCode);
     }
 
     public async ValueTask DisposeAsync()

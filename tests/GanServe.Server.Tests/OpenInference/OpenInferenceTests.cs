@@ -146,6 +146,45 @@ public sealed class OpenInferenceTests(OnnxServerFixture server) : IClassFixture
         Assert.Contains(messagePart, message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(2, new[] { 50, 150 }, "data[0] must be an array of 100")]
+    [InlineData(1, new[] { 50, 50 }, "data[0] must be an array of 100")]
+    [InlineData(2, new[] { 100, 100, 100 }, "has 3 rows")]
+    public async Task Infer_NestedDataNotMatchingShape_Returns400(int rows, int[] rowLengths, string messagePart)
+    {
+        var data = "[" + string.Join(",", rowLengths.Select(n => "[" + string.Join(",", Enumerable.Repeat("0", n)) + "]")) + "]";
+        var json = $$"""{"inputs":[{"name":"z","shape":[{{rows}},100],"datatype":"FP32","data":{{data}}}]}""";
+
+        var message = await AssertErrorAsync(await PostRawAsync($"/v2/models/{Grey}/infer", json), HttpStatusCode.BadRequest);
+
+        Assert.Contains(messagePart, message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Infer_FlatDataMixedWithARow_Returns400()
+    {
+        var json = """{"inputs":[{"name":"z","shape":[1,100],"datatype":"FP32","data":[1,[2]]}]}""";
+
+        var message = await AssertErrorAsync(await PostRawAsync($"/v2/models/{Grey}/infer", json), HttpStatusCode.BadRequest);
+
+        Assert.Contains("not a mix", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Infer_LatentThatOverflowsTheNetwork_Returns400NotAServerError()
+    {
+        var json = """{"inputs":[{"name":"z","shape":[1,100],"datatype":"FP32","data":[""" + string.Join(",", Enumerable.Repeat("3e38", 100)) + "]}]}";
+
+        var response = await PostRawAsync($"/v2/models/{Grey}/infer", json);
+
+        // The test model may or may not overflow on this input; either way the answer is never a 5xx.
+        Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.BadRequest, $"got {(int)response.StatusCode}");
+        if (response.StatusCode == HttpStatusCode.BadRequest)
+        {
+            Assert.Contains("not finite", await AssertErrorAsync(response, HttpStatusCode.BadRequest), StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task Infer_UnknownModel_Returns404WithErrorBody()
     {
