@@ -93,6 +93,12 @@ public static class GenerationApi
             return Problems.FromOutcome(outcome, context);
         }
 
+        // Only client latents can be this large (seeds give standard normal values).
+        if (request.Latents is not null && !GenerationSupport.AllFinite(outcome.Output!))
+        {
+            return Problems.BadRequest(GenerationSupport.NonFiniteOutput);
+        }
+
         // Encoding runs here, on the request's own continuation, never in the batch loop.
         var images = ImageRenderer.Render(outcome.Output!, request.Count, generator.Shape, served.Card?.OutputRange, render);
         GenerationSupport.AddImageHeaders(context.Response, instance, outcome.BatchSizes);

@@ -8,6 +8,24 @@ namespace GanServe.Server.Api;
 /// <summary>Pieces shared by the image and generation endpoints: version lookup, deadlines, latents, answer headers.</summary>
 internal static class GenerationSupport
 {
+    /// <summary>The answer when the network overflowed (NaN or infinity in its output) on latents this large.</summary>
+    public const string NonFiniteOutput =
+        "The generator's output for this input is not finite (NaN or infinity): latent values this large overflow the network.";
+
+    /// <summary>True when every value is a finite float (the generator did not overflow).</summary>
+    public static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        foreach (var v in values)
+        {
+            if (!float.IsFinite(v))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     public const string TimeoutHeader = "X-GanServe-Timeout";
     public const string ModelVersionHeader = "X-GanServe-Model-Version";
     public const string ProviderHeader = "X-GanServe-Provider";

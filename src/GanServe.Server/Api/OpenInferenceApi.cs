@@ -213,9 +213,9 @@ public static class OpenInferenceApi
         GenerationSupport.AddImageHeaders(context.Response, instance, outcome.BatchSizes);
         var imageShape = generator.Shape;
         // Latents near float32's limit (e.g. 1e38) overflow inside the network; JSON has no NaN or infinity.
-        if (!AllFinite(outcome.Output!))
+        if (!GenerationSupport.AllFinite(outcome.Output!))
         {
-            return Error(StatusCodes.Status400BadRequest, "The generator's output for this input is not finite (NaN or infinity): latent values this large overflow the network.");
+            return Error(StatusCodes.Status400BadRequest, GenerationSupport.NonFiniteOutput);
         }
 
         var output = new InferenceOutput(outputName, Fp32, [request.Count, imageShape.Channels, imageShape.Height, imageShape.Width], outcome.Output!);
@@ -252,19 +252,6 @@ public static class OpenInferenceApi
     {
         var problem = Problems.FromOutcome(outcome, context);
         return Error(problem.StatusCode, problem.ProblemDetails.Detail ?? problem.ProblemDetails.Title ?? "The request failed.");
-    }
-
-    private static bool AllFinite(ReadOnlySpan<float> values)
-    {
-        foreach (var v in values)
-        {
-            if (!float.IsFinite(v))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     private static JsonHttpResult<InferenceError> Error(int status, string message) =>

@@ -75,4 +75,16 @@ public sealed class CommittedModelTests
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Contains("not finite", body.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
+
+    [CommittedModelFact]
+    public async Task Generate_LatentThatOverflowsTheNetwork_Returns400Problem()
+    {
+        await using var factory = new GanServeFactory(CommittedModel.Repository!);
+        var client = factory.CreateClient();
+        await factory.WaitUntilReadyAsync(CommittedModel.Name);
+
+        using var response = await client.PostAsJsonAsync($"/v1/models/{CommittedModel.Name}/generate", new { latents = new[] { Enumerable.Repeat(1e38f, 100).ToArray() } });
+
+        await HttpAssert.ProblemAsync(response, HttpStatusCode.BadRequest, "invalid-request", "not finite");
+    }
 }
