@@ -96,6 +96,7 @@ public sealed class CliTests(CliServer server) : IClassFixture<CliServer>, IDisp
     [InlineData(new[] { "generate", "--seeds", "1", "--out", "x", "--format", "gif" }, "'gif' is not known")]
     [InlineData(new[] { "generate", "--seeds", "1", "--out", "x", "--truncation", "1.5" }, "--truncation")]
     [InlineData(new[] { "models", "--url", "ftp://x" }, "not an http(s) address")]
+    [InlineData(new[] { "models", "--timeout", "0" }, "--timeout must be between 1 and 3600")]
     [InlineData(new[] { "paint" }, "paint")]
     public async Task Run_BadCommandLine_ExitsWithUsage(string[] args, string messagePart)
     {

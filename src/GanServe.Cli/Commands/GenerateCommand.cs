@@ -119,7 +119,7 @@ public sealed class GenerateCommand(ClientFactory clients, IAnsiConsole console)
     public override async Task<int> ExecuteAsync(CommandContext context, GenerateSettings settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        using var scope = clients.Create(settings.BaseAddress, settings.ApiKey);
+        using var scope = clients.Create(settings);
         var client = scope.Client;
         var model = settings.Model ?? await OnlyModelAsync(client, cancellationToken).ConfigureAwait(false);
         if (model is null)

@@ -11,7 +11,7 @@ public sealed class HealthCommand(ClientFactory clients, IAnsiConsole console) :
     public override async Task<int> ExecuteAsync(CommandContext context, ServerSettings settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        using var scope = clients.Create(settings.BaseAddress, settings.ApiKey);
+        using var scope = clients.Create(settings);
         var live = await scope.Client.IsLiveAsync(cancellationToken).ConfigureAwait(false);
         var readiness = await scope.Client.GetReadinessAsync(cancellationToken).ConfigureAwait(false);
         console.MarkupLineInterpolated($"live: {(live ? "yes" : "no")}, status: {readiness.Status}");

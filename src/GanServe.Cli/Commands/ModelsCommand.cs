@@ -11,7 +11,7 @@ public sealed class ModelsCommand(ClientFactory clients, IAnsiConsole console) :
     public override async Task<int> ExecuteAsync(CommandContext context, ServerSettings settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        using var scope = clients.Create(settings.BaseAddress, settings.ApiKey);
+        using var scope = clients.Create(settings);
         var models = await scope.Client.ListModelsAsync(cancellationToken).ConfigureAwait(false);
         var table = new Table().AddColumns("name", "version", "latent", "image", "ready", "provider");
         foreach (var m in models)

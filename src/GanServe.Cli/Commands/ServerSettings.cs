@@ -18,12 +18,25 @@ public class ServerSettings : CommandSettings
     [Description("Sent as X-Api-Key.")]
     public string? ApiKey { get; init; }
 
+    /// <summary>How long one command may wait for the server, retries included.</summary>
+    [CommandOption("--timeout <SECONDS>")]
+    [Description("Give up after this many seconds, retries included (default 60).")]
+    [DefaultValue(60)]
+    public int TimeoutSeconds { get; init; } = 60;
+
     /// <summary>The address as a URI.</summary>
     public Uri BaseAddress => new(Url.EndsWith('/') ? Url : Url + "/");
 
     /// <inheritdoc />
-    public override ValidationResult Validate() =>
-        Uri.TryCreate(Url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+    public override ValidationResult Validate()
+    {
+        if (TimeoutSeconds is < 1 or > 3600)
+        {
+            return ValidationResult.Error($"--timeout must be between 1 and 3600 seconds, got {TimeoutSeconds}.");
+        }
+
+        return Uri.TryCreate(Url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
             ? ValidationResult.Success()
             : ValidationResult.Error($"--url '{Url}' is not an http(s) address.");
+    }
 }

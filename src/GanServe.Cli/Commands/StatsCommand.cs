@@ -12,7 +12,7 @@ public sealed class StatsCommand(ClientFactory clients, IAnsiConsole console) : 
     public override async Task<int> ExecuteAsync(CommandContext context, ServerSettings settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        using var scope = clients.Create(settings.BaseAddress, settings.ApiKey);
+        using var scope = clients.Create(settings);
         var stats = await scope.Client.GetStatsAsync(cancellationToken).ConfigureAwait(false);
         console.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"uptime {stats.UptimeSeconds:F0} s");
         var table = new Table().AddColumns("model", "requests", "images", "img/s 10s", "img/s 60s", "batches", "mean batch", "queue", "p50 ms", "p95 ms", "p99 ms", "rejected", "timed out");

@@ -7,13 +7,17 @@ namespace GanServe.Cli.Hosting;
 public sealed class ClientFactory(Func<HttpMessageHandler>? primaryHandler = null)
 {
     /// <summary>A client for <paramref name="url"/> with the client's retries and timeouts; dispose the scope after use.</summary>
-    public ClientScope Create(Uri url, string? apiKey)
+    public ClientScope Create(Commands.ServerSettings settings)
     {
+        ArgumentNullException.ThrowIfNull(settings);
+        var total = TimeSpan.FromSeconds(settings.TimeoutSeconds);
         var services = new ServiceCollection();
         var builder = services.AddGanServeClient(o =>
         {
-            o.BaseAddress = url;
-            o.ApiKey = apiKey;
+            o.BaseAddress = settings.BaseAddress;
+            o.ApiKey = settings.ApiKey;
+            o.TotalTimeout = total;
+            o.AttemptTimeout = total < o.AttemptTimeout ? total : o.AttemptTimeout;
         });
         if (primaryHandler is not null)
         {
