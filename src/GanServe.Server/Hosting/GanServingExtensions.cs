@@ -89,12 +89,30 @@ public static class GanServingExtensions
         });
         app.UseMiddleware<RequestIdMiddleware>();
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseStatusCodePages(WriteStatusCodeBodyAsync);
         app.UseMiddleware<ApiKeyMiddleware>();
 
         // The exporter's listener must exist before the first measurement.
         app.Services.GetRequiredService<PrometheusExporter>();
         return app;
+    }
+
+    /// <summary>
+    /// Bodies for the framework's own empty answers (unmatched routes, 405, 415): the Open Inference Protocol's
+    /// <c>{"error": ...}</c> under <c>/v2</c>, problem details everywhere else.
+    /// </summary>
+    private static async Task WriteStatusCodeBodyAsync(Microsoft.AspNetCore.Diagnostics.StatusCodeContext context)
+    {
+        var http = context.HttpContext;
+        if (http.Request.Path.StartsWithSegments("/v2", StringComparison.OrdinalIgnoreCase))
+        {
+            var reason = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(http.Response.StatusCode);
+            await http.Response.WriteAsJsonAsync(new { error = $"{reason}: {http.Request.Method} {http.Request.Path}" });
+            return;
+        }
+
+        var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
+        await problems.WriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = { Status = http.Response.StatusCode } });
     }
 
     private static void UseDefaultUrlUnlessConfigured(WebApplicationBuilder builder)

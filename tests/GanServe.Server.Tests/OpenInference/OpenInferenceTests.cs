@@ -185,6 +185,17 @@ public sealed class OpenInferenceTests(OnnxServerFixture server) : IClassFixture
         }
     }
 
+    [Theory]
+    [InlineData("GET", "/v2/nothing-here", HttpStatusCode.NotFound)]
+    [InlineData("GET", "/v2/models/grey/infer", HttpStatusCode.MethodNotAllowed)]
+    public async Task UnmatchedV2Request_AnswersWithTheProtocolsErrorBody(string method, string path, HttpStatusCode status)
+    {
+        using var response = await _client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+
+        var message = await AssertErrorAsync(response, status);
+        Assert.Contains(path, message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Infer_UnknownModel_Returns404WithErrorBody()
     {
