@@ -145,7 +145,7 @@ public static class GenerationApi
 
         double jsonQuality = 0, imageQuality = 0;
         var anyImage = false;
-        var accepted = new List<ImageFormat>();
+        var accepted = new List<(ImageFormat Format, double Quality)>();
         foreach (var media in accept)
         {
             var q = media.Quality ?? 1.0;
@@ -169,7 +169,7 @@ public static class GenerationApi
                 }
                 else if (TryFormatOf(subtype, out var format))
                 {
-                    accepted.Add(format);
+                    accepted.Add((format, q));
                 }
             }
         }
@@ -187,14 +187,15 @@ public static class GenerationApi
 
         if (parsed.Format is { } asked)
         {
-            return anyImage || accepted.Contains(asked)
+            return anyImage || accepted.Exists(a => a.Format == asked)
                 ? (true, asked, null)
                 : (true, null, Problems.NotAcceptable($"The body asks for {ImageFormats.Extension(asked)} but Accept does not allow {ImageFormats.ContentType(asked)}."));
         }
 
         if (accepted.Count > 0)
         {
-            return (true, accepted[0], null);
+            // The most preferred type; among equals, the first listed (OrderByDescending is stable).
+            return (true, accepted.OrderByDescending(a => a.Quality).First().Format, null);
         }
 
         return anyImage

@@ -112,6 +112,25 @@ public sealed class GenerationTests(OnnxServerFixture server) : IClassFixture<On
         Assert.Equal("RIFF"u8.ToArray(), bytes[..4]);
     }
 
+    [Theory]
+    [InlineData("image/jpeg;q=0.1, image/png", "image/png")]
+    [InlineData("image/webp;q=0.2, image/png;q=0.9", "image/png")]
+    [InlineData("image/png, image/jpeg", "image/png")]
+    [InlineData("image/webp;q=0.8, image/jpeg;q=0.8", "image/webp")]
+    public async Task Generate_AcceptWithQualities_AnswersTheMostPreferredImageType(string accept, string expected)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/models/{Grey}/generate")
+        {
+            Content = JsonContent.Create(new { seeds = new[] { 4 } }),
+        };
+        request.Headers.TryAddWithoutValidation("Accept", accept);
+
+        using var response = await _client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(expected, response.Content.Headers.ContentType?.MediaType);
+    }
+
     [Fact]
     public async Task Generate_AcceptImageWithSeveralSamples_Returns406()
     {

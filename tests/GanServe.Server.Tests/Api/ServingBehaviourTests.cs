@@ -55,7 +55,7 @@ public sealed class ServingBehaviourTests : IAsyncDisposable
     public async Task Readyz_BeforeWarmUpFinishes_IsNotReadyAndRequestsGet503()
     {
         await using var held = new ServingBehaviourTests(holdWarmUp: true);
-        await held._generators[Model].NextCallAsync();
+        await (await held._generators.CreatedAsync(Model).WaitAsync(TimeSpan.FromSeconds(30))).NextCallAsync();
 
         using var ready = await held._client.GetAsync("/readyz");
         using var image = await held._client.GetAsync($"/v1/models/{Model}/images/1.png");
