@@ -48,13 +48,14 @@ public sealed class GanServeClientTests
     [Fact]
     public async Task ListModels_QueueFullWithRetryAfter_RetriesAfterTheGivenDelay()
     {
-        var time = new FakeTimeProvider(DateTimeOffset.Parse("2025-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var time = new TimerSignallingTimeProvider();
         var handler = new ScriptedHandler((_, i) => i == 0 ? QueueFull(3) : Json(HttpStatusCode.OK, Models));
         var (services, client) = Build(handler, time);
         using (services)
         {
             var call = client.ListModelsAsync();
             await handler.NextRequestAsync();
+            await time.WaitForTimerAsync(TimeSpan.FromSeconds(3));
 
             time.Advance(TimeSpan.FromSeconds(2.9));
             Assert.Equal(1, handler.Count);
@@ -72,17 +73,20 @@ public sealed class GanServeClientTests
     [Fact]
     public async Task ListModels_QueueFullBeyondBudget_GivesUpWithTheLastError()
     {
-        var time = new FakeTimeProvider();
+        var time = new TimerSignallingTimeProvider();
         var handler = new ScriptedHandler((_, _) => QueueFull(1));
         var (services, client) = Build(handler, time, o => o.MaxRetryAttempts = 2);
         using (services)
         {
             var call = client.ListModelsAsync();
-            for (var attempt = 0; attempt < 3; attempt++)
+            for (var attempt = 0; attempt < 2; attempt++)
             {
                 await handler.NextRequestAsync();
+                await time.WaitForTimerAsync(TimeSpan.FromSeconds(1));
                 time.Advance(TimeSpan.FromSeconds(1));
             }
+
+            await handler.NextRequestAsync();
 
             var error = await Assert.ThrowsAsync<GanServeApiException>(() => call.WaitAsync(TimeSpan.FromSeconds(30)));
 
