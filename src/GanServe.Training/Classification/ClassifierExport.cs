@@ -31,8 +31,8 @@ public static class ClassifierExport
             FashionClassifier.ImageSize,
             FashionClassifier.ImageSize,
             [
-                new ConvBlockWeights(Conv(model.Conv1), Norm(model.Norm1), 2),
-                new ConvBlockWeights(Conv(model.Conv2), Norm(model.Norm2), 2),
+                new ConvBlockWeights(Conv(model.Conv1), GeneratorExport.Norm(model.Norm1), 2),
+                new ConvBlockWeights(Conv(model.Conv2), GeneratorExport.Norm(model.Norm2), 2),
             ],
             Dense(model.Hidden),
             Dense(model.Output));
@@ -185,8 +185,8 @@ public static class ClassifierExport
     {
         var shape = conv.weight!.shape;
         return new Conv2dWeights(
-            Array(conv.weight),
-            conv.bias is null ? null : Array(conv.bias),
+            GeneratorExport.Array(conv.weight),
+            conv.bias is null ? null : GeneratorExport.Array(conv.bias),
             (int)shape[1],
             (int)shape[0],
             (int)shape[2],
@@ -197,22 +197,9 @@ public static class ClassifierExport
     private static DenseWeights Dense(Linear linear)
     {
         var shape = linear.weight!.shape;
-        return new DenseWeights(Array(linear.weight), linear.bias is null ? null : Array(linear.bias), (int)shape[1], (int)shape[0]);
+        return new DenseWeights(GeneratorExport.Array(linear.weight), linear.bias is null ? null : GeneratorExport.Array(linear.bias), (int)shape[1], (int)shape[0]);
     }
 
-    private static BatchNormWeights Norm(BatchNorm2d norm) => new(
-        Array(norm.weight),
-        Array(norm.bias),
-        Array(norm.running_mean),
-        Array(norm.running_var),
-        (float)norm.eps);
-
-    private static float[] Array(Tensor? tensor)
-    {
-        ArgumentNullException.ThrowIfNull(tensor);
-        using var cpu = tensor.detach().contiguous();
-        return cpu.data<float>().ToArray();
-    }
 
     private static double RelativeDifference(ReadOnlySpan<float> actual, float[] expected, string what)
     {

@@ -36,14 +36,16 @@ public static class GeneratorExport
             (int)conv.padding![0]);
     }
 
-    private static BatchNormWeights Norm(BatchNorm2d norm) => new(
+    /// <summary>A BatchNorm layer's inference-form weights (shared by every exporter).</summary>
+    internal static BatchNormWeights Norm(BatchNorm2d norm) => new(
         Array(norm.weight),
         Array(norm.bias),
         Array(norm.running_mean),
         Array(norm.running_var),
         (float)norm.eps);
 
-    private static float[] Array(Tensor? tensor)
+    /// <summary>A tensor's values, detached and contiguous, as a plain array.</summary>
+    internal static float[] Array(Tensor? tensor)
     {
         ArgumentNullException.ThrowIfNull(tensor);
         using var cpu = tensor.detach().contiguous();
