@@ -87,10 +87,54 @@ public sealed class TrainingTests
         Assert.Contains("no checkpoint", ex.Message, StringComparison.Ordinal);
     }
 
-    private static List<(long, double, double)> RunAndReadLosses()
+    [Fact]
+    public void Train_WithLearningRateDecay_MatchesConstantRatesUntilTheDecayStartsThenDiffers()
+    {
+        var constant = RunAndReadLosses();
+
+        var decayed = RunAndReadLosses(o => o with { LearningRateDecayFromEpoch = 1 });
+
+        // 4 steps per epoch: epoch 1 runs at the base rates in both runs, epoch 2 anneals.
+        Assert.Equal(constant.Take(4), decayed.Take(4));
+        Assert.NotEqual(constant.Skip(5), decayed.Skip(5));
+    }
+
+    [Fact]
+    public void Train_ResumeWithNewEpochs_RewritesTheRunOptions()
+    {
+        var dir = Directory.CreateTempSubdirectory("options-").FullName;
+        using (var first = new GanTrainer(TinyRun(dir) with { Epochs = 1 }, TextWriter.Null))
+        {
+            first.Train(Data.Value);
+        }
+
+        using (var resumed = new GanTrainer(TinyRun(dir) with { Resume = true, LearningRateDecayFromEpoch = 1 }, TextWriter.Null))
+        {
+            resumed.Train(Data.Value);
+        }
+
+        var options = System.Text.Json.JsonSerializer.Deserialize<TrainOptions>(File.ReadAllText(new RunPaths(dir).Options), GanTrainer.SummaryJson)!;
+        Assert.Equal(2, options.Epochs);
+        Assert.Equal(1, options.LearningRateDecayFromEpoch);
+    }
+
+    [Theory]
+    [InlineData(5, 10, 20, true, 1.0)]
+    [InlineData(10, 10, 20, true, 1.0)]
+    [InlineData(11, 10, 20, true, 1.0)]
+    [InlineData(12, 10, 20, true, 0.9)]
+    [InlineData(20, 10, 20, true, 0.1)]
+    [InlineData(15, 10, 20, false, 1.0)]
+    [InlineData(15, 20, 20, true, 1.0)]
+    public void LearningRateFactor_LinearDecayAfterStart_FallsToOneStepOfDecayAtTheEnd(long step, long start, long total, bool decay, double expected)
+    {
+        Assert.Equal(expected, GanTrainer.LearningRateFactor(step, start, total, decay), 12);
+    }
+
+    private static List<(long, double, double)> RunAndReadLosses(Func<TrainOptions, TrainOptions>? change = null)
     {
         var dir = Directory.CreateTempSubdirectory("seed-").FullName;
-        using (var trainer = new GanTrainer(TinyRun(dir), TextWriter.Null))
+        using (var trainer = new GanTrainer((change ?? (o => o))(TinyRun(dir)), TextWriter.Null))
         {
             trainer.Train(Data.Value);
         }

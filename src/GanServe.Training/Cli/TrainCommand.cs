@@ -10,6 +10,7 @@ public static class TrainCommand
     public const string Usage = """
         train [--data DIR] [--out DIR] [--epochs 20] [--batch-size 128] [--lr-g 2e-4] [--lr-d 2e-4]
               [--beta1 0.5] [--beta2 0.999] [--ema-decay 0.999] [--real-label 1.0] [--seed 1]
+              [--lr-decay-from EPOCH]
               [--loss non-saturating|minimax] [--max-steps N] [--limit N] [--threads N] [--resume]
         """;
 
@@ -34,6 +35,7 @@ public static class TrainCommand
             Beta1 = cl.Double("beta1", 0.5),
             Beta2 = cl.Double("beta2", 0.999),
             EmaDecay = cl.Double("ema-decay", 0.999),
+            LearningRateDecayFromEpoch = cl.Int("lr-decay-from", 0),
             RealLabel = cl.Double("real-label", 1.0),
             Seed = cl.Int("seed", 1),
             Loss = loss,
@@ -42,6 +44,11 @@ public static class TrainCommand
             Threads = cl.Int("threads", 0),
             Resume = cl.Flag("resume"),
         };
+        if (options.LearningRateDecayFromEpoch < 0 || options.LearningRateDecayFromEpoch >= options.Epochs)
+        {
+            throw new UsageException("--lr-decay-from must be an epoch before --epochs (0 = no decay).");
+        }
+
         if (options.EmaDecay is < 0 or >= 1)
         {
             throw new UsageException("--ema-decay must be in [0, 1).");

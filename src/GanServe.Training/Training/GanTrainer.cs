@@ -87,10 +87,8 @@ public sealed class GanTrainer : IDisposable
             _log.WriteLine($"Resuming after epoch {state.Epoch} (step {state.Step}).");
         }
 
-        if (!_options.Resume)
-        {
-            File.WriteAllText(paths.Options, JsonSerializer.Serialize(_options, SummaryJson) + "\n");
-        }
+        // Written on resume too: the card records the settings the newest steps ran with (epochs, decay).
+        File.WriteAllText(paths.Options, JsonSerializer.Serialize(_options, SummaryJson) + "\n");
 
         using var images = LoadImages(data, count);
         var metrics = OpenMetrics(paths, state.Step);
@@ -120,6 +118,7 @@ public sealed class GanTrainer : IDisposable
                     using var index = order.narrow(0, (long)b * _options.BatchSize, _options.BatchSize);
                     var real = images.index_select(0, index);
                     step++;
+                    SetLearningRates(step, stepsPerEpoch, totalSteps);
                     var m = Step(real, random, step, epoch, state.ElapsedSeconds + clock.Elapsed.TotalSeconds);
                     metrics.WriteLine(m.ToCsv());
                     lastEpoch.Add(m);
@@ -228,6 +227,38 @@ public sealed class GanTrainer : IDisposable
             fakeLogits.sigmoid().mean().item<float>(),
             gradNorm,
             elapsed);
+    }
+
+    /// <summary>
+    /// Linear decay after <see cref="TrainOptions.LearningRateDecayFromEpoch"/>; the rates are set on every step
+    /// (not only changed), so a resumed run does not keep whatever rate the checkpoint's optimizer state held.
+    /// </summary>
+    private void SetLearningRates(long step, int stepsPerEpoch, long totalSteps)
+    {
+        var factor = LearningRateFactor(step, (long)_options.LearningRateDecayFromEpoch * stepsPerEpoch, totalSteps, _options.LearningRateDecayFromEpoch > 0);
+        foreach (var group in _generatorOptimizer.ParamGroups)
+        {
+            group.LearningRate = _options.GeneratorLearningRate * factor;
+        }
+
+        foreach (var group in _discriminatorOptimizer.ParamGroups)
+        {
+            group.LearningRate = _options.DiscriminatorLearningRate * factor;
+        }
+    }
+
+    /// <summary>
+    /// The share of the base learning rate used at <paramref name="step"/> (1-based): 1 up to
+    /// <paramref name="decayStartStep"/>, then falling linearly so the last step runs at 1/(steps of decay).
+    /// </summary>
+    public static double LearningRateFactor(long step, long decayStartStep, long totalSteps, bool decay)
+    {
+        if (!decay || step <= decayStartStep || totalSteps <= decayStartStep)
+        {
+            return 1.0;
+        }
+
+        return Math.Max(0, (double)(totalSteps - step + 1) / (totalSteps - decayStartStep));
     }
 
     private static double GradientNorm(nn.Module module)

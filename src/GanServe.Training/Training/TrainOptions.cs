@@ -43,6 +43,12 @@ public sealed record TrainOptions
     /// <summary>Adam β2.</summary>
     public double Beta2 { get; init; } = 0.999;
 
+    /// <summary>
+    /// Epoch after which both learning rates fall linearly, step by step, to zero at the run's last step
+    /// (0 = constant rates). Set on a resumed run to anneal a trained pair.
+    /// </summary>
+    public int LearningRateDecayFromEpoch { get; init; }
+
     /// <summary>Decay of the generator weight average.</summary>
     public double EmaDecay { get; init; } = 0.999;
 
