@@ -77,6 +77,27 @@ public sealed class TrainingTests
     }
 
     [Fact]
+    public void Train_ResumeAfterAKillLeftAHalfWrittenMetricsRow_Continues()
+    {
+        var uninterrupted = RunAndReadLosses();
+        var dir = Directory.CreateTempSubdirectory("killed-").FullName;
+        using (var firstHalf = new GanTrainer(TinyRun(dir) with { Epochs = 1 }, TextWriter.Null))
+        {
+            firstHalf.Train(Data.Value);
+        }
+
+        // What a kill during epoch 2 leaves: a row past the checkpoint and one cut off mid-number.
+        var metrics = new RunPaths(dir).Metrics;
+        File.AppendAllText(metrics, "5,2,0.5,1.5,0.6,0.3,2.0,1.000\n6,2,0.82");
+
+        using var resumed = new GanTrainer(TinyRun(dir) with { Resume = true }, TextWriter.Null);
+        resumed.Train(Data.Value);
+
+        var losses = StepMetrics.ReadCsv(metrics).Select(m => (m.Step, m.DiscriminatorLoss, m.GeneratorLoss)).ToList();
+        Assert.Equal(string.Join("\n", uninterrupted), string.Join("\n", losses));
+    }
+
+    [Fact]
     public void Train_ResumeWithoutCheckpoint_Throws()
     {
         var dir = Directory.CreateTempSubdirectory("empty-").FullName;

@@ -293,8 +293,8 @@ public sealed class GanTrainer : IDisposable
         var kept = new List<string>();
         if (keepUpToStep > 0 && File.Exists(paths.Metrics))
         {
-            kept.AddRange(File.ReadLines(paths.Metrics).Skip(1)
-                .Where(l => l.Length > 0 && StepMetrics.Parse(l).Step <= keepUpToStep));
+            // A run that was killed can leave its last row half-written; ReadCsv skips exactly that row.
+            kept.AddRange(StepMetrics.ReadCsv(paths.Metrics).Where(m => m.Step <= keepUpToStep).Select(m => m.ToCsv()));
         }
 
         var writer = new StreamWriter(paths.Metrics, append: false);
