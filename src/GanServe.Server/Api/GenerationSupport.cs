@@ -57,13 +57,16 @@ internal static class GenerationSupport
             return true;
         }
 
-        if (header.Count != 1 || !long.TryParse(header[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ms) || ms <= 0)
+        var text = header.Count == 1 ? header[0] : null;
+        if (string.IsNullOrEmpty(text) || !text.All(char.IsAsciiDigit) || text.All(c => c == '0'))
         {
             error = $"{TimeoutHeader} must be a positive whole number of milliseconds, got '{header}'.";
             return false;
         }
 
-        timeout = ms >= limits.MaxTimeout.TotalMilliseconds ? limits.MaxTimeout : TimeSpan.FromMilliseconds(ms);
+        // Any larger value, even one past long's range, asks for more than MaxTimeout and gets MaxTimeout.
+        var within = long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) && ms < limits.MaxTimeout.TotalMilliseconds;
+        timeout = within ? TimeSpan.FromMilliseconds(ms) : limits.MaxTimeout;
         return true;
     }
 

@@ -27,6 +27,9 @@ public sealed class GanServeOptions
     /// <summary>API keys, rate limits and CORS.</summary>
     public SecurityOptions Security { get; set; } = new();
 
+    /// <summary>Kestrel's connection and request limits.</summary>
+    public ConnectionLimitOptions Limits { get; set; } = new();
+
     /// <summary>How long queued and running work may take to finish after SIGTERM.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00", ErrorMessage = "GanServe:ShutdownTimeout must be between {1} and {2}.")]
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(25);
@@ -137,24 +140,69 @@ public sealed class ResilienceOptions
 /// <summary>The <c>GanServe:Security</c> section.</summary>
 public sealed class SecurityOptions
 {
-    /// <summary>Accepted API keys (<c>X-Api-Key</c> or <c>Authorization: Bearer</c>); empty leaves the API open.</summary>
+    /// <summary>Accepted API keys as secrets (<c>X-Api-Key</c> or <c>Authorization: Bearer</c>); with no keys or hashes the API is open.</summary>
     public string[] ApiKeys { get; set; } = [];
 
-    /// <summary>Per-client rate limiting (not implemented yet: must stay off).</summary>
+    /// <summary>Accepted API keys as the hex SHA-256 of each key (64 hex digits), so the configuration need not hold the secret.</summary>
+    public string[] ApiKeyHashes { get; set; } = [];
+
+    /// <summary>When keys are configured, whether <c>/healthz</c>, <c>/readyz</c> and <c>/v2/health/*</c> need one too (default: open).</summary>
+    public bool HealthRequiresKey { get; set; }
+
+    /// <summary>When keys are configured, whether <c>/metrics</c> and <c>/v1/stats</c> need one too (default: open).</summary>
+    public bool MetricsRequireKey { get; set; }
+
+    /// <summary>Per-client rate limiting of the API.</summary>
     public RateLimitOptions RateLimit { get; set; } = new();
 
     /// <summary>Origins allowed by CORS (not implemented yet: must stay empty).</summary>
     public string[] CorsOrigins { get; set; } = [];
 }
 
-/// <summary>The <c>GanServe:Security:RateLimit</c> section.</summary>
+/// <summary>The <c>GanServe:Security:RateLimit</c> section: a token bucket per client.</summary>
 public sealed class RateLimitOptions
 {
-    /// <summary>Requests each client may make per second; 0 turns rate limiting off.</summary>
-    [Range(0, 1_000_000, ErrorMessage = "GanServe:Security:RateLimit:PermitsPerSecond must be between {1} and {2}.")]
+    /// <summary>Requests each client may make per second on average; 0 turns rate limiting off.</summary>
+    [Range(0, 1_000_000, ErrorMessage = "GanServe:Security:RateLimit:PermitsPerSecond must be between {1} and {2} (0 = off).")]
     public int PermitsPerSecond { get; set; }
 
-    /// <summary>The burst a client may spend at once.</summary>
-    [Range(0, 1_000_000, ErrorMessage = "GanServe:Security:RateLimit:Burst must be between {1} and {2}.")]
+    /// <summary>The most requests a client may make at once (the bucket's size); 0 means the same as PermitsPerSecond.</summary>
+    [Range(0, 1_000_000, ErrorMessage = "GanServe:Security:RateLimit:Burst must be between {1} and {2} (0 = PermitsPerSecond).")]
     public int Burst { get; set; }
+}
+
+/// <summary>The <c>GanServe:Limits</c> section: what Kestrel accepts before the application sees a request.</summary>
+public sealed class ConnectionLimitOptions
+{
+    /// <summary>The most bytes all request headers together may take (431 beyond).</summary>
+    [Range(1024, 1 << 20, ErrorMessage = "GanServe:Limits:MaxRequestHeadersTotalSize must be between {1} and {2} bytes.")]
+    public int MaxRequestHeadersTotalSize { get; set; } = 16 * 1024;
+
+    /// <summary>The most request headers (431 beyond).</summary>
+    [Range(1, 1000, ErrorMessage = "GanServe:Limits:MaxRequestHeaderCount must be between {1} and {2}.")]
+    public int MaxRequestHeaderCount { get; set; } = 64;
+
+    /// <summary>The longest request line, method and target included (414 beyond).</summary>
+    [Range(256, 1 << 20, ErrorMessage = "GanServe:Limits:MaxRequestLineSize must be between {1} and {2} bytes.")]
+    public int MaxRequestLineSize { get; set; } = 8 * 1024;
+
+    /// <summary>The most open connections; more are closed at once without an answer.</summary>
+    [Range(1, 1_000_000, ErrorMessage = "GanServe:Limits:MaxConcurrentConnections must be between {1} and {2}.")]
+    public long MaxConcurrentConnections { get; set; } = 1024;
+
+    /// <summary>How long an idle keep-alive connection stays open (longer than a load balancer's own idle timeout).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:30:00", ErrorMessage = "GanServe:Limits:KeepAliveTimeout must be between {1} and {2}.")]
+    public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(130);
+
+    /// <summary>How long a client may take to send all its request headers (slow clients hold a connection otherwise).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00", ErrorMessage = "GanServe:Limits:RequestHeadersTimeout must be between {1} and {2}.")]
+    public TimeSpan RequestHeadersTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The slowest a request body may arrive, in bytes per second after the grace period; 0 turns the check off.</summary>
+    [Range(0, 1_000_000_000, ErrorMessage = "GanServe:Limits:MinRequestBodyBytesPerSecond must be between {1} and {2} (0 = off).")]
+    public double MinRequestBodyBytesPerSecond { get; set; } = 240;
+
+    /// <summary>How long a request body may arrive slower than <see cref="MinRequestBodyBytesPerSecond"/> at first.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00", ErrorMessage = "GanServe:Limits:MinRequestBodyGracePeriod must be between {1} and {2}.")]
+    public TimeSpan MinRequestBodyGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
 }

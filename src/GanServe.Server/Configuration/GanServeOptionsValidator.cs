@@ -19,6 +19,7 @@ public sealed class GanServeOptionsValidator : IValidateOptions<GanServeOptions>
         Annotations(options.Requests, failures);
         Annotations(options.Resilience, failures);
         Annotations(options.Security.RateLimit, failures);
+        Annotations(options.Limits, failures);
 
         var batching = options.Batching;
         var requests = options.Requests;
@@ -53,15 +54,7 @@ public sealed class GanServeOptionsValidator : IValidateOptions<GanServeOptions>
             }
         }
 
-        if (options.Security.ApiKeys.Any(string.IsNullOrWhiteSpace))
-        {
-            failures.Add("GanServe:Security:ApiKeys may not contain empty keys.");
-        }
-
-        if (options.Security.RateLimit.PermitsPerSecond != 0)
-        {
-            failures.Add("GanServe:Security:RateLimit:PermitsPerSecond is not implemented yet; leave it 0 (off).");
-        }
+        ValidateKeys(options.Security, failures);
 
         if (options.Security.CorsOrigins.Length != 0)
         {
@@ -69,6 +62,28 @@ public sealed class GanServeOptionsValidator : IValidateOptions<GanServeOptions>
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidateKeys(SecurityOptions security, List<string> failures)
+    {
+        var keys = security.ApiKeys ?? [];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            if (string.IsNullOrWhiteSpace(keys[i]))
+            {
+                failures.Add($"GanServe:Security:ApiKeys:{i} is empty; remove it or give it a key.");
+            }
+        }
+
+        var hashes = security.ApiKeyHashes ?? [];
+        for (var i = 0; i < hashes.Length; i++)
+        {
+            if (!ApiKeyHash.TryParse(hashes[i], out _))
+            {
+                // The value is not echoed: a key pasted here by mistake should not land in the logs.
+                failures.Add($"GanServe:Security:ApiKeyHashes:{i} must be the SHA-256 of a key as 64 hex digits (e.g. from `printf %s KEY | sha256sum`).");
+            }
+        }
     }
 
     private static void Annotations(object section, List<string> failures)

@@ -31,7 +31,7 @@ public static class GanServingExtensions
         services.AddOptions<HostOptions>()
             .Configure<IOptions<GanServeOptions>>((host, serving) => host.ShutdownTimeout = serving.Value.ShutdownTimeout);
         services.AddOptions<KestrelServerOptions>()
-            .Configure<IOptions<GanServeOptions>>((kestrel, serving) => kestrel.Limits.MaxRequestBodySize = serving.Value.Requests.MaxBodyBytes);
+            .Configure<IOptions<GanServeOptions>>((kestrel, serving) => KestrelLimits.Apply(kestrel.Limits, serving.Value));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<JsonOptions>(o => o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict);
 
@@ -44,6 +44,8 @@ public static class GanServingExtensions
         services.TryAddSingleton<IImageGeneratorFactory, OnnxImageGeneratorFactory>();
         services.AddSingleton<ModelLoader>();
         services.AddHostedService(sp => sp.GetRequiredService<ModelLoader>());
+        services.AddSingleton<ApiKeyVerifier>();
+        services.AddClientRateLimiting();
 
         services.AddSingleton<IProblemDetailsWriter, ProblemJsonWriter>();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
@@ -75,7 +77,7 @@ public static class GanServingExtensions
         return builder;
     }
 
-    /// <summary>Request ids, errors as problem details, API keys.</summary>
+    /// <summary>Request ids, errors as problem details, the rate limiter and API keys (these two only when configured).</summary>
     public static WebApplication UseGanServing(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -90,11 +92,33 @@ public static class GanServingExtensions
         app.UseMiddleware<RequestIdMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages(WriteStatusCodeBodyAsync);
-        app.UseMiddleware<ApiKeyMiddleware>();
+
+        // The limiter runs before the key check, so guessing keys is limited per address too.
+        app.UseClientRateLimiting();
+        app.UseApiKeys();
 
         // The exporter's listener must exist before the first measurement.
         app.Services.GetRequiredService<PrometheusExporter>();
         return app;
+    }
+
+    /// <summary>Adds <see cref="ApiKeyMiddleware"/> when keys are configured; otherwise adds nothing at all.</summary>
+    private static void UseApiKeys(this IApplicationBuilder app)
+    {
+        // Decided when the pipeline is built (after the options were validated at start), not per request.
+        app.Use(next =>
+        {
+            var keys = app.ApplicationServices.GetRequiredService<ApiKeyVerifier>();
+            if (!keys.IsEnabled)
+            {
+                return next;
+            }
+
+            var secured = app.New();
+            secured.UseMiddleware<ApiKeyMiddleware>();
+            secured.Run(next);
+            return secured.Build();
+        });
     }
 
     /// <summary>

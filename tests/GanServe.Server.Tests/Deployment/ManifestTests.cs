@@ -31,8 +31,14 @@ public sealed partial class ManifestTests
     {
         var rendered = Kustomize.Overlay(overlay);
 
-        var source = Assert.Single(rendered.Server.EnvFrom);
+        var source = Assert.Single(rendered.Server.EnvFrom, s => s.ConfigMapRef is not null);
         Assert.Equal(rendered.ConfigMap.Metadata.Name, source.ConfigMapRef.Name);
+
+        // The API keys' Secret is the only other source, and optional: a cluster without it still starts pods.
+        var secret = Assert.Single(rendered.Server.EnvFrom, s => s.SecretRef is not null);
+        Assert.Equal("ganserve-api-keys", secret.SecretRef.Name);
+        Assert.True(secret.SecretRef.Optional);
+        Assert.Equal(2, rendered.Server.EnvFrom.Count);
         Assert.All(rendered.Settings.Keys, key => Assert.StartsWith(ManifestSettings.Prefix, key, StringComparison.Ordinal));
     }
 

@@ -18,6 +18,13 @@ public sealed class StartupTests : IDisposable
     [InlineData("GanServe:Resilience:BreakDuration", "00:00:00.1", "GanServe:Resilience:BreakDuration")]
     [InlineData("GanServe:Batching:Buckets:0", "9999", "GanServe:Batching:Buckets:0")]
     [InlineData("GanServe:Security:CorsOrigins:0", "https://example.org", "GanServe:Security:CorsOrigins")]
+    [InlineData("GanServe:Security:ApiKeyHashes:0", "not-a-hash", "GanServe:Security:ApiKeyHashes:0")]
+    [InlineData("GanServe:Security:ApiKeyHashes:0", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde", "GanServe:Security:ApiKeyHashes:0")]
+    [InlineData("GanServe:Security:ApiKeys:0", " ", "GanServe:Security:ApiKeys:0")]
+    [InlineData("GanServe:Security:RateLimit:PermitsPerSecond", "-1", "GanServe:Security:RateLimit:PermitsPerSecond")]
+    [InlineData("GanServe:Limits:MaxRequestHeadersTotalSize", "100", "GanServe:Limits:MaxRequestHeadersTotalSize")]
+    [InlineData("GanServe:Limits:MaxConcurrentConnections", "0", "GanServe:Limits:MaxConcurrentConnections")]
+    [InlineData("GanServe:Limits:RequestHeadersTimeout", "00:00:00", "GanServe:Limits:RequestHeadersTimeout")]
     public void Start_WithBadSetting_FailsNamingTheKey(string key, string value, string named)
     {
         _repository.AddFake("fake");
