@@ -197,8 +197,9 @@ public sealed class LoadRunner
 
             return new RequestOutcome(OutcomeKind.Answered, status, latency, status == 200 ? planned.Entry.Images : 0, batchSum, batchCount, response.Headers.RetryAfter is not null);
         }
-        catch (OperationCanceledException) when (cancel?.IsCancellationRequested == true)
+        catch (Exception e) when (cancel?.IsCancellationRequested == true && e is HttpRequestException or IOException or OperationCanceledException)
         {
+            // However the transport reports it, the client gave up first.
             return RequestOutcome.Cancel(Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds);
         }
         catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException)
