@@ -130,3 +130,28 @@ public sealed class StatisticsTests
         Assert.Equal(summary.FirstMiB, summary.MaxMiB);
     }
 }
+
+public sealed class RepeatSummaryTests
+{
+    [Fact]
+    public void Of_OddRuns_MedianIsTheMiddleAndSpreadIsRangeOverMedian()
+    {
+        var summary = RepeatSummary.Of([110, 90, 100]);
+
+        Assert.Equal(new RepeatSummary(100, 90, 110, 3), summary);
+        Assert.Equal(20, summary.SpreadPercent, 9);
+    }
+
+    [Fact]
+    public void Of_EvenRuns_MedianIsTheMeanOfTheMiddleTwo()
+    {
+        Assert.Equal(2.5, RepeatSummary.Of([4, 1, 3, 2]).Median);
+    }
+
+    [Fact]
+    public void Of_OneRun_HasNoSpread()
+    {
+        Assert.Equal(0, RepeatSummary.Of([5]).SpreadPercent);
+        Assert.Throws<ArgumentException>(() => RepeatSummary.Of([]));
+    }
+}

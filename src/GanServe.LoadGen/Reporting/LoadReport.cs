@@ -156,7 +156,8 @@ public sealed record LoadReport
     /// <summary>Writes the report as JSON.</summary>
     public void WriteJson(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, Json));
 
-    internal static string Format(double? value, string format) =>
+    /// <summary>A figure in the invariant culture, "-" when missing.</summary>
+    public static string Format(double? value, string format) =>
         value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "-";
 
     private static string Row(string label, LatencySummary s) => string.Create(

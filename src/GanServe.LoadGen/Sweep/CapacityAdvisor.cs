@@ -59,6 +59,10 @@ public static class CapacityAdvisor
                 delay = TimeSpan.FromMilliseconds(Math.Ceiling(engine.MsPerPassByBatch[advised] / 2 * 10) / 10);
                 reasons.Add(string.Create(c, $"MaxQueueDelay {delay.TotalMilliseconds:0.0} ms: the engine runs batch {advised} at {gain:0.00}x the images/s of batch {formed}, so waiting up to half a pass for fuller batches pays."));
             }
+            else if (advised <= formed)
+            {
+                reasons.Add(string.Create(c, $"MaxQueueDelay 0: the batches formed at the knee (about {formed}) are already the advised size; waiting would only add latency."));
+            }
             else
             {
                 reasons.Add(string.Create(c, $"MaxQueueDelay 0: the engine gains {gain:0.00}x from batch {formed} to {advised} (under {DelayPaysGain:0.0}x), so waiting would cost latency for little throughput."));
