@@ -154,7 +154,21 @@ public sealed record LoadReport
     }
 
     /// <summary>Writes the report as JSON.</summary>
-    public void WriteJson(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, Json));
+    public void WriteJson(string path)
+    {
+        CreateDirectoryFor(path);
+        File.WriteAllText(path, JsonSerializer.Serialize(this, Json));
+    }
+
+    /// <summary>Creates the folder a file is to be written in.</summary>
+    public static void CreateDirectoryFor(string path)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+    }
 
     /// <summary>A figure in the invariant culture, "-" when missing.</summary>
     public static string Format(double? value, string format) =>

@@ -39,12 +39,7 @@ public static class SweepPlot
         plot.XLabel("throughput (images/s)");
         plot.YLabel("latency of 200 answers (ms); labels: clients");
         plot.ShowLegend(ScottPlot.Alignment.UpperLeft);
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(directory))
-        {
-            Directory.CreateDirectory(directory);
-        }
-
+        Reporting.LoadReport.CreateDirectoryFor(path);
         plot.SavePng(path, 1000, 600);
     }
 }

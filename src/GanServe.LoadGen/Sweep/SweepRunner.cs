@@ -42,7 +42,11 @@ public sealed record SweepResult(IReadOnlyList<LoadReport> Runs, IReadOnlyList<S
     }
 
     /// <summary>Writes the result as JSON.</summary>
-    public void WriteJson(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, LoadReport.Json));
+    public void WriteJson(string path)
+    {
+        LoadReport.CreateDirectoryFor(path);
+        File.WriteAllText(path, JsonSerializer.Serialize(this, LoadReport.Json));
+    }
 }
 
 /// <summary>Runs closed-loop load at each concurrency in turn and finds the knee.</summary>
