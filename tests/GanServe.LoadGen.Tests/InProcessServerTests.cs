@@ -30,7 +30,7 @@ public sealed class InProcessServerTests : IAsyncLifetime
             Duration = TimeSpan.FromMilliseconds(600),
             Warmup = TimeSpan.FromMilliseconds(100),
             Mix = RequestMix.Parse("image:png=4,image:webp=1,generate:3=2"),
-            CancelFraction = 0.2,
+            CancelFraction = 0.5,
             CancelAfter = TimeSpan.Zero,
         };
         using var client = LoadRunner.CreateClient(settings, Web.Server.CreateHandler());
@@ -41,12 +41,32 @@ public sealed class InProcessServerTests : IAsyncLifetime
         Assert.Equal(report.Sent, report.Answered + report.TransportErrors + report.Cancelled);
         Assert.Equal(report.Answered, report.ByStatus.Values.Sum());
         Assert.Equal([200], report.ByStatus.Keys);
-        Assert.True(report.Cancelled > 0, "a fifth of the requests cancel at once");
+        Assert.True(report.Cancelled > 0, "half the requests cancel at once");
         Assert.Equal(0, report.TransportErrors);
         Assert.Equal(report.ByStatus[200], report.LatencyOk.Count);
         Assert.InRange(report.Images, report.ByStatus[200], 3 * report.ByStatus[200]);
         Assert.InRange(report.MeanBatchSize ?? 0, 1, 64);
         Assert.Equal(TestModelRepository.Grey, report.Model);
+    }
+
+    [Fact]
+    public async Task RunAsync_PhaseShorterThanOneRequest_EachClientSendsOnce()
+    {
+        var settings = new LoadSettings
+        {
+            Url = new Uri("http://localhost/"),
+            Model = TestModelRepository.Grey,
+            Clients = 3,
+            Duration = TimeSpan.FromTicks(1),
+            Warmup = TimeSpan.Zero,
+        };
+        using var client = LoadRunner.CreateClient(settings, Web.Server.CreateHandler());
+
+        var report = await new LoadRunner(client, settings).RunAsync();
+
+        Assert.Equal(3, report.Sent);
+        Assert.Equal(new Dictionary<int, long> { [200] = 3 }, report.ByStatus);
+        Assert.Equal(3, report.Images);
     }
 
     [Fact]

@@ -95,11 +95,13 @@ public sealed class LoadRunner
         {
             var random = new Random(unchecked(seed + (index * 1_000_003)));
             var outcomes = new List<RequestOutcome>();
-            while (Stopwatch.GetTimestamp() < end && !cancellationToken.IsCancellationRequested)
+            // Each client sends at least once, even if it starts after the phase's end on a starved thread pool.
+            do
             {
                 var request = Draw(random);
                 outcomes.Add(await SendAsync(request, Stopwatch.GetTimestamp()));
             }
+            while (Stopwatch.GetTimestamp() < end && !cancellationToken.IsCancellationRequested);
 
             return outcomes;
         }
