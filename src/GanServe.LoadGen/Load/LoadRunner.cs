@@ -146,12 +146,14 @@ public sealed class LoadRunner
                 break;
             }
 
-            // Timers fire late by up to a millisecond or so; requests that fell due meanwhile go out together
-            // and their latency still counts from their due time.
+            // Timers tick in whole milliseconds (a shorter Task.Delay completes at once, which would spin a core
+            // at high rates), so sleep at least one; requests that fell due meanwhile go out together and their
+            // latency still counts from their due time.
             var wait = schedule.DueAt(next) - Stopwatch.GetElapsedTime(start);
             if (wait > TimeSpan.Zero)
             {
-                await Task.Delay(wait, cancellationToken).ContinueWith(static _ => { }, TaskScheduler.Default);
+                var milliseconds = Math.Max(1, Math.Ceiling(wait.TotalMilliseconds));
+                await Task.Delay(TimeSpan.FromMilliseconds(milliseconds), cancellationToken).ContinueWith(static _ => { }, TaskScheduler.Default);
             }
         }
 
