@@ -19,13 +19,17 @@ FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION} AS build
 ARG FLAVOR
 WORKDIR /source
 
-# What restore reads: central package versions, the shared build properties and the two project
-# files the server needs. (build/ holds a TorchSharp fix imported only by GanServe.Training.)
+# What restore reads: central package versions, the shared build properties and the project files
+# of the server (two) and of the load generator. (build/ holds a TorchSharp fix imported only by
+# GanServe.Training.)
 COPY Directory.Build.props Directory.Packages.props ./
 COPY src/GanServe.Core/GanServe.Core.csproj src/GanServe.Core/
 COPY src/GanServe.Server/GanServe.Server.csproj src/GanServe.Server/
+COPY src/GanServe.LoadGen/GanServe.LoadGen.csproj src/GanServe.LoadGen/
 RUN --mount=type=cache,id=nuget,target=/root/.nuget/packages \
     dotnet restore src/GanServe.Server/GanServe.Server.csproj -r linux-x64 -p:GanServeOnnxRuntime=${FLAVOR}
+RUN --mount=type=cache,id=nuget,target=/root/.nuget/packages \
+    dotnet restore src/GanServe.LoadGen/GanServe.LoadGen.csproj -r linux-x64
 
 # The sources (.editorconfig too: code style is enforced in the build) and the publish. ONNX
 # Runtime's packages copy their Windows x64 DLLs into every x64 build (about 20 MB, 210 MB with the
@@ -33,9 +37,14 @@ RUN --mount=type=cache,id=nuget,target=/root/.nuget/packages \
 COPY .editorconfig ./
 COPY src/GanServe.Core/ src/GanServe.Core/
 COPY src/GanServe.Server/ src/GanServe.Server/
+COPY src/GanServe.LoadGen/ src/GanServe.LoadGen/
 RUN --mount=type=cache,id=nuget,target=/root/.nuget/packages \
     dotnet publish src/GanServe.Server/GanServe.Server.csproj -c Release -r linux-x64 --self-contained false --no-restore -p:GanServeOnnxRuntime=${FLAVOR} -o /app \
     && rm -f /app/onnxruntime.dll /app/onnxruntime_providers_*.dll
+# The load generator (ganserve-load, about 30 MB with its plotting library), so a Kubernetes Job can run it
+# from the same image against the Service: `dotnet /app/loadgen/ganserve-load.dll sweep ...` (k8s/jobs/).
+RUN --mount=type=cache,id=nuget,target=/root/.nuget/packages \
+    dotnet publish src/GanServe.LoadGen/GanServe.LoadGen.csproj -c Release -r linux-x64 --self-contained false --no-restore -o /app/loadgen
 
 # ---- runtime bases -------------------------------------------------------------------------------
 # CPU: the plain ASP.NET Core runtime (Ubuntu 24.04; sets APP_UID=1654, user "app", HTTP port 8080).

@@ -32,6 +32,23 @@ public static class EngineBenchmark
         var threads = int.Parse(Option(args, "--threads") ?? "0", CultureInfo.InvariantCulture);
         var batches = (Option(args, "--batches") ?? "1,4,16,64").Split(',').Select(b => int.Parse(b, CultureInfo.InvariantCulture)).ToArray();
 
+        Measure(models, name, batches, TimeSpan.FromSeconds(seconds), threads, row =>
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{row.Batch,5}  {row.ImagesPerSecond,8:0}  {row.MsPerPass,7:0.000}")),
+            header: r =>
+            {
+                Console.WriteLine($"model {r.Model} v{r.Version} on {r.Provider}, intra-op threads {r.IntraOpThreads}, {seconds:0.#} s per batch size");
+                Console.WriteLine("batch  images/s  ms/pass");
+            });
+        return 0;
+    }
+
+    /// <summary>
+    /// Measures images/s at each batch size for <paramref name="perBatch"/> each (after five warm-up passes);
+    /// <paramref name="header"/> sees the model before the first row, <paramref name="row"/> each row as it is measured.
+    /// </summary>
+    public static EngineResult Measure(string models, string name, IReadOnlyList<int> batches, TimeSpan perBatch, int threads, Action<EngineRow>? row = null, Action<EngineResult>? header = null)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
         var cardPath = Path.Combine(models, name, "model.json");
         var card = ModelCardJson.Load(cardPath);
         var version = card.LatestVersion ?? throw new InvalidDataException($"{cardPath} lists no version.");
@@ -41,8 +58,9 @@ public static class EngineBenchmark
         var factory = new OnnxImageGeneratorFactory(providers, NullLogger<OnnxImageGeneratorFactory>.Instance);
         using var generator = factory.Create(new GeneratorLoadContext(name, version, file, File.ReadAllBytes(file), card));
 
-        Console.WriteLine($"model {name} v{version} on {generator.Provider}, intra-op threads {providers.IntraOpThreads}, {seconds:0.#} s per batch size");
-        Console.WriteLine("batch  images/s  ms/pass");
+        var rows = new List<EngineRow>();
+        var result = new EngineResult(name, version, generator.Provider, providers.IntraOpThreads, rows);
+        header?.Invoke(result);
         foreach (var batch in batches)
         {
             var input = GC.AllocateArray<float>(batch * generator.LatentDim, pinned: true);
@@ -54,17 +72,19 @@ public static class EngineBenchmark
 
             var passes = 0;
             var clock = Stopwatch.StartNew();
-            while (clock.Elapsed.TotalSeconds < seconds)
+            while (clock.Elapsed < perBatch)
             {
                 generator.RunAsync(input, batch, output, CancellationToken.None).AsTask().Wait();
                 passes++;
             }
 
             var elapsed = clock.Elapsed.TotalSeconds;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{batch,5}  {passes * batch / elapsed,8:0}  {elapsed * 1000 / passes,7:0.000}"));
+            var measured = new EngineRow(batch, passes * batch / elapsed, elapsed * 1000 / passes);
+            rows.Add(measured);
+            row?.Invoke(measured);
         }
 
-        return 0;
+        return result;
     }
 
     private static string? Option(string[] args, string name)
@@ -73,3 +93,9 @@ public static class EngineBenchmark
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 }
+
+/// <summary>One batch size's engine figures.</summary>
+public sealed record EngineRow(int Batch, double ImagesPerSecond, double MsPerPass);
+
+/// <summary>The engine benchmark of one model.</summary>
+public sealed record EngineResult(string Model, int Version, string Provider, int IntraOpThreads, IReadOnlyList<EngineRow> Rows);

@@ -1,4 +1,10 @@
 using GanServe.Benchmarks;
+using GanServe.Benchmarks.Report;
+
+if (args is ["report", ..])
+{
+    return await BenchmarkReport.RunAsync(args[1..]);
+}
 
 if (args.Length == 0 || args[0] != "engine")
 {

@@ -20,9 +20,13 @@ internal static class Kustomize
     public static RenderedOverlay Overlay(string name) =>
         Rendered.GetOrAdd(name, n => new Lazy<RenderedOverlay>(() => Render(n))).Value;
 
-    private static RenderedOverlay Render(string name)
+    /// <summary>Every object of the kustomization in <c>k8s/{relative}</c> (e.g. <c>jobs</c>).</summary>
+    public static IReadOnlyList<object> Folder(string relative) => RenderPath(Path.Combine(RepositoryRoot, "k8s", relative));
+
+    private static RenderedOverlay Render(string name) => new(name, RenderPath(Path.Combine(RepositoryRoot, "k8s", "overlays", name)));
+
+    private static List<object> RenderPath(string path)
     {
-        var path = Path.Combine(RepositoryRoot, "k8s", "overlays", name);
         var start = new ProcessStartInfo(KubectlPath ?? throw new InvalidOperationException("kubectl is not on PATH."))
         {
             RedirectStandardOutput = true,
@@ -45,7 +49,7 @@ internal static class Kustomize
             throw new InvalidOperationException($"kubectl kustomize {path} failed ({process.ExitCode}): {stderr.Result}");
         }
 
-        return new RenderedOverlay(name, KubernetesYaml.LoadAllFromString(stdout.Result));
+        return KubernetesYaml.LoadAllFromString(stdout.Result);
     }
 
     private static string? FindOnPath(string program)

@@ -1,0 +1,70 @@
+using GanServe.LoadGen;
+using GanServe.LoadGen.Load;
+using GanServe.LoadGen.Sweep;
+
+if (args.Length == 0 || args[0] is not ("run" or "sweep"))
+{
+    Console.Error.WriteLine(LoadCommandLine.Usage);
+    return args.Length == 0 ? 0 : 2;
+}
+
+var sweep = args[0] == "sweep";
+LoadSettings settings;
+LoadCommandLine options;
+try
+{
+    options = LoadCommandLine.Parse(args[1..]);
+    settings = options.Settings(sweep);
+    settings.Validate();
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    Console.Error.WriteLine(LoadCommandLine.Usage);
+    return 2;
+}
+
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+
+using var client = LoadRunner.CreateClient(settings);
+try
+{
+    if (!sweep)
+    {
+        var report = await new LoadRunner(client, settings).RunAsync(stop.Token);
+        Console.Write(report.ToTable());
+        if (options.JsonPath is { } json)
+        {
+            report.WriteJson(json);
+        }
+
+        return 0;
+    }
+
+    var result = await SweepRunner.RunAsync(
+        client,
+        settings,
+        options.SweepClients,
+        options.LatencyBudget,
+        progress: r => Console.WriteLine($"{r.Clients} clients: {r.ImagesPerSecond:0.0} images/s, p50 {r.LatencyOk.P50:0.000} ms, p99 {r.LatencyOk.P99:0.000} ms"),
+        cancellationToken: stop.Token);
+    Console.Write(result.ToTable());
+    SweepPlot.Save(result.Points, result.KneeIndex, options.PlotPath, $"GanServe sweep: {settings.Url} ({result.Runs[0].Model}, {result.Runs[0].Mix})");
+    Console.WriteLine($"plot: {options.PlotPath}");
+    if (options.JsonPath is { } sweepJson)
+    {
+        result.WriteJson(sweepJson);
+    }
+
+    return 0;
+}
+catch (HttpRequestException e)
+{
+    Console.Error.WriteLine($"{settings.Url}: {e.Message}");
+    return 3;
+}
