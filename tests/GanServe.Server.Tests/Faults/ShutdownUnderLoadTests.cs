@@ -19,8 +19,8 @@ namespace GanServe.Server.Tests.Faults;
 public sealed class ShutdownUnderLoadTests(ITestOutputHelper output)
 {
     private const string Model = CommittedModel.Name;
-    private const int Clients = 12;
-    private const int Seeds = 8;
+    private const int Clients = 16;
+    private const int Seeds = 16;
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>The admission refusal while draining (ModelInstance): the request was never accepted.</summary>
@@ -68,6 +68,23 @@ public sealed class ShutdownUnderLoadTests(ITestOutputHelper output)
 
         var clients = Enumerable.Range(0, Clients).Select(c => Task.Run(() => ClientAsync(c))).ToArray();
         await loaded.Task.WaitAsync(TimeSpan.FromSeconds(120));
+
+        // Signal while work is queued, so some requests are certainly accepted and not yet answered. The server is
+        // another process: there is nothing to wait on but its stats.
+        using (var stats = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(10) })
+        {
+            var queued = Stopwatch.StartNew();
+            while (queued.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                var depth = (await stats.GetFromJsonAsync<JsonElement>("/v1/stats")).GetProperty("models").GetProperty(Model).GetProperty("queueDepth").GetInt64();
+                if (depth >= 2 * Seeds)
+                {
+                    break;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(5));
+            }
+        }
 
         Volatile.Write(ref signalledAt, clock.ElapsedTicks);
         server.Terminate();
