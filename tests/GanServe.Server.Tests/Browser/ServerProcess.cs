@@ -6,8 +6,9 @@ using System.Text;
 namespace GanServe.Server.Tests.Browser;
 
 /// <summary>
-/// The built server (<c>dotnet GanServe.Server.dll</c>) as a real process on a free loopback port over the
-/// repository's <c>models/</c>, started from a folder outside the repository; stopped and its folder removed on dispose.
+/// The built server (<c>dotnet GanServe.Server.dll</c>) as a real process on a free loopback port (18100-18999) over
+/// the repository's <c>models/</c> or another repository, started from a folder outside the repository; stopped and
+/// its folder removed on dispose.
 /// </summary>
 internal sealed class ServerProcess : IAsyncDisposable
 {
@@ -23,6 +24,15 @@ internal sealed class ServerProcess : IAsyncDisposable
     }
 
     public Uri BaseAddress { get; }
+
+    /// <summary>The server's process id (the <c>dotnet</c> host runs the app in its own process).</summary>
+    public int Id => _process.Id;
+
+    /// <summary>Whether the process has ended.</summary>
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The exit code once it has ended.</summary>
+    public int ExitCode => _process.ExitCode;
 
     /// <summary>What the server wrote so far, for failure messages.</summary>
     public string Log
@@ -53,7 +63,16 @@ internal sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the server and waits (bounded) until <c>/readyz</c> answers 200.</summary>
-    public static async Task<ServerProcess> StartAsync(TimeSpan readyWithin)
+    public static Task<ServerProcess> StartAsync(TimeSpan readyWithin) => StartAsync(readyWithin, modelsPath: null);
+
+    /// <summary>
+    /// Starts the server over <paramref name="modelsPath"/> (default: the repository's <c>models/</c>) with extra
+    /// settings (environment variables such as <c>GanServe__ShutdownTimeout</c>), and waits (bounded) until
+    /// <c>/readyz</c> answers 200, or only until it answers at all and no model is still loading when
+    /// <paramref name="requireReady"/> is false (a repository with a broken model never becomes ready).
+    /// </summary>
+    public static async Task<ServerProcess> StartAsync(
+        TimeSpan readyWithin, string? modelsPath, IReadOnlyDictionary<string, string>? environment = null, bool requireReady = true)
     {
         var root = RepositoryRoot;
 
@@ -76,10 +95,14 @@ internal sealed class ServerProcess : IAsyncDisposable
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add(baseAddress.ToString().TrimEnd('/'));
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["GanServe__ModelsPath"] = Path.Combine(root, "models");
+        start.Environment["GanServe__ModelsPath"] = modelsPath ?? Path.Combine(root, "models");
         start.Environment["GanServe__Inference__Provider"] = "Cpu";
         start.Environment["GanServe__Inference__IntraOpThreads"] = "1";
         start.Environment["GanServe__DrainDelay"] = "00:00:00";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
         var server = new ServerProcess(process, workingDirectory, baseAddress);
@@ -90,7 +113,7 @@ internal sealed class ServerProcess : IAsyncDisposable
 
         try
         {
-            await server.WaitUntilReadyAsync(readyWithin);
+            await server.WaitUntilReadyAsync(readyWithin, requireReady);
         }
         catch
         {
@@ -99,6 +122,30 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
 
         return server;
+    }
+
+    /// <summary>Sends SIGTERM, as Kubernetes does to stop a pod (<see cref="Process.Kill()"/> would send SIGKILL).</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", Id.ToString(System.Globalization.CultureInfo.InvariantCulture) }, UseShellExecute = false })
+            ?? throw new InvalidOperationException("kill did not start.");
+        kill.WaitForExit();
+        Assert.True(kill.ExitCode == 0, $"kill -TERM {Id} failed with {kill.ExitCode}.");
+    }
+
+    /// <summary>Waits for the process to end; false when it is still running after <paramref name="within"/>.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan within)
+    {
+        using var timeout = new CancellationTokenSource(within);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -113,7 +160,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         Directory.Delete(_workingDirectory, recursive: true);
     }
 
-    private async Task WaitUntilReadyAsync(TimeSpan within)
+    private async Task WaitUntilReadyAsync(TimeSpan within, bool requireReady)
     {
         using var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
         var deadline = Stopwatch.StartNew();
@@ -126,6 +173,15 @@ internal sealed class ServerProcess : IAsyncDisposable
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
                     return;
+                }
+
+                if (!requireReady)
+                {
+                    var body = await response.Content.ReadAsStringAsync();
+                    if (!body.Contains("\"loading\"", StringComparison.Ordinal) && !body.Contains("\"warming up\"", StringComparison.Ordinal))
+                    {
+                        return;
+                    }
                 }
             }
             catch (HttpRequestException)
@@ -153,10 +209,24 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>A free loopback port in 18100-18999 (the range test servers here may use).</summary>
     private static int FreeLoopbackPort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var port = Random.Shared.Next(18100, 19000);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken; try another.
+            }
+        }
+
+        throw new InvalidOperationException("No free loopback port in 18100-18999.");
     }
 }

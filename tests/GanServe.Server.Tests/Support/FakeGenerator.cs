@@ -59,6 +59,9 @@ internal sealed class FakeGenerator(int latentDim, ImageShape shape) : IImageGen
 
     public void FailCalls(bool fail) => _fail = fail;
 
+    /// <summary>A real delay every call takes (a slow engine for overload tests); zero by default.</summary>
+    public TimeSpan Delay { get; set; }
+
     public void ClearLog()
     {
         lock (_lock)
@@ -86,6 +89,11 @@ internal sealed class FakeGenerator(int latentDim, ImageShape shape) : IImageGen
         if (_hold is { } hold)
         {
             await hold.Task.WaitAsync(cancellationToken);
+        }
+
+        if (Delay > TimeSpan.Zero)
+        {
+            await Task.Delay(Delay, cancellationToken);
         }
 
         if (_fail)
@@ -130,6 +138,9 @@ internal sealed class FakeGeneratorFactory : IImageGeneratorFactory
     /// <summary>When true, generators start held, so warm-up (and readiness) waits for a release.</summary>
     public bool HoldWarmUp { get; init; }
 
+    /// <summary>The real delay each generator's calls take (see <see cref="FakeGenerator.Delay"/>).</summary>
+    public TimeSpan Delay { get; init; }
+
     public FakeGenerator this[string model]
     {
         get
@@ -155,7 +166,7 @@ internal sealed class FakeGeneratorFactory : IImageGeneratorFactory
     public IImageGenerator Create(GeneratorLoadContext context)
     {
         var card = context.Card;
-        var generator = new FakeGenerator(card.LatentDim ?? 8, new ImageShape(card.Channels ?? 1, card.Height ?? 4, card.Width ?? 4));
+        var generator = new FakeGenerator(card.LatentDim ?? 8, new ImageShape(card.Channels ?? 1, card.Height ?? 4, card.Width ?? 4)) { Delay = Delay };
         if (HoldWarmUp)
         {
             generator.Hold();

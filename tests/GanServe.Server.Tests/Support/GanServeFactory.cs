@@ -17,7 +17,8 @@ internal sealed class GanServeFactory(
     string modelsPath,
     IImageGeneratorFactory? generators = null,
     TimeProvider? time = null,
-    IReadOnlyDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
+    IReadOnlyDictionary<string, string?>? settings = null,
+    Microsoft.Extensions.Logging.ILoggerProvider? logs = null) : WebApplicationFactory<Program>
 {
     private IHost? _host;
 
@@ -64,6 +65,11 @@ internal sealed class GanServeFactory(
             if (time is not null)
             {
                 services.AddSingleton(time);
+            }
+
+            if (logs is not null)
+            {
+                services.AddSingleton(logs);
             }
         });
     }
