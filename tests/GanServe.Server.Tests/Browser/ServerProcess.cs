@@ -74,6 +74,65 @@ internal sealed class ServerProcess : IAsyncDisposable
     public static async Task<ServerProcess> StartAsync(
         TimeSpan readyWithin, string? modelsPath, IReadOnlyDictionary<string, string>? environment = null, bool requireReady = true)
     {
+        var (start, workingDirectory, baseAddress) = StartInfo(modelsPath, environment);
+        var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
+        var server = new ServerProcess(process, workingDirectory, baseAddress);
+        process.OutputDataReceived += (_, e) => server.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => server.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        try
+        {
+            await server.WaitUntilReadyAsync(readyWithin, requireReady);
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+
+        return server;
+    }
+
+    /// <summary>
+    /// Runs the server until it exits by itself (a start-up failure), bounded by <paramref name="within"/>; returns
+    /// its exit code and everything it wrote, or null for the code when it was still running (then it is killed).
+    /// </summary>
+    public static async Task<(int? ExitCode, string Output)> RunUntilExitAsync(IReadOnlyDictionary<string, string> environment, TimeSpan within)
+    {
+        var (start, workingDirectory, _) = StartInfo(modelsPath: null, environment);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
+        var output = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        int? exitCode = null;
+        using (var timeout = new CancellationTokenSource(within))
+        {
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+                exitCode = process.ExitCode;
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
+        }
+
+        // WaitForExitAsync also waits for the redirected streams to end, so the output is complete here.
+        Directory.Delete(workingDirectory, recursive: true);
+        lock (output)
+        {
+            return (exitCode, output.ToString());
+        }
+    }
+
+    private static (ProcessStartInfo Start, string WorkingDirectory, Uri BaseAddress) StartInfo(string? modelsPath, IReadOnlyDictionary<string, string>? environment)
+    {
         var root = RepositoryRoot;
 
         // The server project's build output for this configuration (bin/Release/net10.0 beside the tests' own).
@@ -104,24 +163,7 @@ internal sealed class ServerProcess : IAsyncDisposable
             start.Environment[key] = value;
         }
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
-        var server = new ServerProcess(process, workingDirectory, baseAddress);
-        process.OutputDataReceived += (_, e) => server.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => server.Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
-        try
-        {
-            await server.WaitUntilReadyAsync(readyWithin, requireReady);
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            throw;
-        }
-
-        return server;
+        return (start, workingDirectory, baseAddress);
     }
 
     /// <summary>Sends SIGTERM, as Kubernetes does to stop a pod (<see cref="Process.Kill()"/> would send SIGKILL).</summary>
