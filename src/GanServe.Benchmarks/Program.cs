@@ -1,4 +1,10 @@
 using GanServe.Benchmarks;
+using GanServe.Benchmarks.Micro;
+
+if (args.Length > 0 && args[0] == "micro")
+{
+    return MicroBenchmarks.Run(args[1..]);
+}
 
 if (args.Length == 0 || args[0] != "engine")
 {

@@ -18,6 +18,18 @@ namespace GanServe.Server.Batching;
 /// </summary>
 public sealed partial class ModelBatcher : IAsyncDisposable
 {
+    private static readonly Action<object?> DropAtDeadline = static state =>
+    {
+        var item = (WorkItem)state!;
+        item.Owner!.Drop(item, GenerationFailure.Deadline);
+    };
+
+    private static readonly Action<object?> DropCancelled = static state =>
+    {
+        var item = (WorkItem)state!;
+        item.Owner!.Drop(item, GenerationFailure.Cancelled);
+    };
+
     private readonly Channel<WorkItem> _channel = Channel.CreateUnbounded<WorkItem>(
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = false });
 
@@ -95,27 +107,17 @@ public sealed partial class ModelBatcher : IAsyncDisposable
 
         var item = new WorkItem(latents, count, _generator.Shape.Values, _time.GetTimestamp())
         {
+            Owner = this,
             Deadline = new CancellationTokenSource(timeout, _time),
             ClientAborted = clientAborted,
         };
 
         // A token that fires before the write drops the item at once (Queued → Done); the loop then skips it.
-        item.DeadlineRegistration = item.Deadline.Token.UnsafeRegister(
-            static state =>
-            {
-                var (self, w) = ((ModelBatcher, WorkItem))state!;
-                self.Drop(w, GenerationFailure.Deadline);
-            },
-            (this, item));
+        // The item is the callbacks' state (it knows its batcher), so registering boxes nothing.
+        item.DeadlineRegistration = item.Deadline.Token.UnsafeRegister(DropAtDeadline, item);
         if (clientAborted.CanBeCanceled)
         {
-            item.AbortRegistration = clientAborted.UnsafeRegister(
-                static state =>
-                {
-                    var (self, w) = ((ModelBatcher, WorkItem))state!;
-                    self.Drop(w, GenerationFailure.Cancelled);
-                },
-                (this, item));
+            item.AbortRegistration = clientAborted.UnsafeRegister(DropCancelled, item);
         }
 
         if (!_channel.Writer.TryWrite(item))
@@ -344,13 +346,7 @@ public sealed partial class ModelBatcher : IAsyncDisposable
         var output = padded * values <= _outputBuffer.Length ? _outputBuffer : ArrayPool<float>.Shared.Rent(padded * values);
         try
         {
-            foreach (var s in _batch)
-            {
-                s.Item.Latents.Slice(s.FirstImage * latentDim, s.Count * latentDim).Span
-                    .CopyTo(input.AsSpan(s.BatchOffset * latentDim));
-            }
-
-            input.AsSpan(images * latentDim, (padded - images) * latentDim).Clear();
+            GatherLatents(_batch, input.AsSpan(0, padded * latentDim), images, latentDim);
             var started = _time.GetTimestamp();
             GenerationOutcome? failure = null;
             try
@@ -392,7 +388,7 @@ public sealed partial class ModelBatcher : IAsyncDisposable
             MeasureDrainRate(images, _time.GetElapsedTime(started));
             foreach (var s in _batch)
             {
-                output.AsSpan(s.BatchOffset * values, s.Count * values).CopyTo(s.Item.Output.AsSpan(s.FirstImage * values));
+                ScatterOutput(s, output, values);
                 s.Item.CompletedImages += s.Count;
                 s.Item.AddBatchSize(images);
                 if (s.Item.CompletedImages == s.Item.Count)
@@ -424,6 +420,23 @@ public sealed partial class ModelBatcher : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>Copies each segment's latents to its place in the batch input and zeroes the padding after <paramref name="images"/>.</summary>
+    internal static void GatherLatents(List<Segment> batch, Span<float> input, int images, int latentDim)
+    {
+        foreach (var s in batch)
+        {
+            s.Item.Latents.Span.Slice(s.FirstImage * latentDim, s.Count * latentDim)
+                .CopyTo(input[(s.BatchOffset * latentDim)..]);
+        }
+
+        input[(images * latentDim)..].Clear();
+    }
+
+    /// <summary>Copies one segment's images from the batch output to its request.</summary>
+    internal static void ScatterOutput(Segment segment, float[] output, int valuesPerImage) =>
+        output.AsSpan(segment.BatchOffset * valuesPerImage, segment.Count * valuesPerImage)
+            .CopyTo(segment.Item.Output.AsSpan(segment.FirstImage * valuesPerImage));
 
     private void FailBatch(GenerationOutcome failure)
     {
@@ -511,5 +524,6 @@ public sealed partial class ModelBatcher : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Critical, Message = "The batch loop stopped unexpectedly")]
     private static partial void LogLoopFailed(ILogger logger, Exception exception);
 
-    private readonly record struct Segment(WorkItem Item, int FirstImage, int Count, int BatchOffset);
+    /// <summary>The part of one request a batch runs: its images FirstImage.. (Count of them) at BatchOffset.</summary>
+    internal readonly record struct Segment(WorkItem Item, int FirstImage, int Count, int BatchOffset);
 }

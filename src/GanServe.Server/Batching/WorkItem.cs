@@ -22,6 +22,9 @@ internal sealed class WorkItem
         AdmittedAt = admittedAt;
     }
 
+    /// <summary>The batcher that admitted it (the state of its token callbacks).</summary>
+    public ModelBatcher? Owner { get; init; }
+
     /// <summary>Count × latent size values.</summary>
     public ReadOnlyMemory<float> Latents { get; }
 

@@ -57,6 +57,9 @@ public sealed class ModelInstance
     /// <summary>The model's telemetry (shared by its versions).</summary>
     public ModelTelemetry Telemetry { get; }
 
+    /// <summary>The start of this instance's image ETag keys (see <c>ImagesApi.ETagFor</c>), once the provider is known.</summary>
+    internal byte[]? ETagPrefix { get; set; }
+
     /// <summary>Loading, ready or failed.</summary>
     public InstanceState State { get; private set; } = InstanceState.Loading;
 
