@@ -1,7 +1,9 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using GanServe.Core.Imaging;
+using GanServe.Server.Batching;
 using GanServe.Server.Configuration;
 using GanServe.Server.Imaging;
 using GanServe.Server.Models;
@@ -103,8 +105,21 @@ public static class ImagesApi
         }
 
         var latentDim = generator?.LatentDim ?? 1;
-        var latents = GenerationSupport.Truncated(GenerationSupport.SeedLatents([seedValue], latentDim), psi, keepOriginal: false);
-        var outcome = await instance.SubmitAsync(latents, 1, timeout, context.RequestAborted);
+        // The latent lives in a pooled array: the batcher copies it into the batch input and never reads it
+        // once the request is answered (the task below has completed).
+        var latents = ArrayPool<float>.Shared.Rent(latentDim);
+        GenerationOutcome outcome;
+        try
+        {
+            Core.Latents.SeedLatents.Fill(seedValue, latents.AsSpan(0, latentDim));
+            Core.Latents.SeedLatents.Truncate(latents.AsSpan(0, latentDim), psi);
+            outcome = await instance.SubmitAsync(latents.AsMemory(0, latentDim), 1, timeout, context.RequestAborted);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(latents);
+        }
+
         if (!outcome.Succeeded)
         {
             return Problems.FromOutcome(outcome, context);
