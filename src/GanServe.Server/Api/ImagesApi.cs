@@ -105,28 +105,35 @@ public static class ImagesApi
         }
 
         var latentDim = generator?.LatentDim ?? 1;
-        // The latent lives in a pooled array: the batcher copies it into the batch input and never reads it
-        // once the request is answered (the task below has completed).
+
+        // The latent and the image's floats live in pooled arrays: the batcher reads the one and writes the other
+        // only before it answers, and the floats are not used after encoding.
         var latents = ArrayPool<float>.Shared.Rent(latentDim);
+        var pixels = generator is null ? null : ArrayPool<float>.Shared.Rent(generator.Shape.Values);
+        byte[] bytes;
         GenerationOutcome outcome;
         try
         {
             Core.Latents.SeedLatents.Fill(seedValue, latents.AsSpan(0, latentDim));
             Core.Latents.SeedLatents.Truncate(latents.AsSpan(0, latentDim), psi);
-            outcome = await instance.SubmitAsync(latents.AsMemory(0, latentDim), 1, timeout, context.RequestAborted);
+            outcome = await instance.SubmitAsync(latents.AsMemory(0, latentDim), 1, pixels, timeout, context.RequestAborted);
+            if (!outcome.Succeeded)
+            {
+                return Problems.FromOutcome(outcome, context);
+            }
+
+            var shape = instance.Generator!.Shape;
+            bytes = ImageRenderer.Render(outcome.Output!, 1, shape, served.Card?.OutputRange, new RenderOptions(format, factor, false, 1))[0];
         }
         finally
         {
             ArrayPool<float>.Shared.Return(latents);
+            if (pixels is not null)
+            {
+                ArrayPool<float>.Shared.Return(pixels);
+            }
         }
 
-        if (!outcome.Succeeded)
-        {
-            return Problems.FromOutcome(outcome, context);
-        }
-
-        var shape = instance.Generator!.Shape;
-        var bytes = ImageRenderer.Render(outcome.Output!, 1, shape, served.Card?.OutputRange, new RenderOptions(format, factor, false, 1))[0];
         GenerationSupport.AddImageHeaders(context.Response, instance, outcome.BatchSizes);
         SetCacheHeaders(context.Response, etag ?? ETagFor(instance, seedValue, psi, factor, format), cacheControl);
         return TypedResults.File(bytes, ImageFormats.ContentType(format));

@@ -87,12 +87,25 @@ public sealed partial class ModelBatcher : IAsyncDisposable
     /// Answers at once with a failure when the queue is full or closed; otherwise when the images are ready, the
     /// deadline passed before the request ran, or the client cancelled.
     /// </summary>
-    public Task<GenerationOutcome> SubmitAsync(ReadOnlyMemory<float> latents, int count, TimeSpan timeout, CancellationToken clientAborted)
+    public Task<GenerationOutcome> SubmitAsync(ReadOnlyMemory<float> latents, int count, TimeSpan timeout, CancellationToken clientAborted) =>
+        SubmitAsync(latents, count, null, timeout, clientAborted);
+
+    /// <summary>
+    /// As <see cref="SubmitAsync(ReadOnlyMemory{float}, int, TimeSpan, CancellationToken)"/>, with the images written
+    /// into <paramref name="output"/> (at least count × Shape.Values values; null: a new array). The batcher writes it
+    /// only before the answer, so the caller may reuse (or return to a pool) once the task has completed.
+    /// </summary>
+    public Task<GenerationOutcome> SubmitAsync(ReadOnlyMemory<float> latents, int count, float[]? output, TimeSpan timeout, CancellationToken clientAborted)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
         if (latents.Length != count * _generator.LatentDim)
         {
             throw new ArgumentException($"Expected {count * _generator.LatentDim} latent values, got {latents.Length}.", nameof(latents));
+        }
+
+        if (output is not null && output.Length < count * _generator.Shape.Values)
+        {
+            throw new ArgumentException($"Expected room for {count * _generator.Shape.Values} output values, got {output.Length}.", nameof(output));
         }
 
         if (AddQueued(count) > _options.QueueCapacity)
@@ -105,7 +118,7 @@ public sealed partial class ModelBatcher : IAsyncDisposable
                 EstimateRetryAfter()));
         }
 
-        var item = new WorkItem(latents, count, _generator.Shape.Values, _time.GetTimestamp())
+        var item = new WorkItem(latents, count, _generator.Shape.Values, _time.GetTimestamp(), output)
         {
             Owner = this,
             Deadline = new CancellationTokenSource(timeout, _time),
