@@ -1,4 +1,5 @@
 using GanServe.Benchmarks;
+using GanServe.Benchmarks.Micro;
 using GanServe.Benchmarks.Report;
 
 if (args is ["report", ..])
@@ -6,9 +7,18 @@ if (args is ["report", ..])
     return await BenchmarkReport.RunAsync(args[1..]);
 }
 
+if (args is ["micro", ..])
+{
+    return MicroBenchmarks.Run(args[1..]);
+}
+
 if (args.Length == 0 || args[0] != "engine")
 {
     Console.Error.WriteLine(EngineBenchmark.Usage);
+    Console.Error.WriteLine("""
+               ganserve-bench report [--repeats 3] [--duration S] [--out DIR] ...   the one benchmark command (report --help)
+               ganserve-bench micro [BenchmarkDotNet options, e.g. --filter *Png* --job short]
+        """);
     return args.Length == 0 ? 0 : 2;
 }
 

@@ -70,4 +70,32 @@ public sealed class SeedLatentsTests
 
         Assert.Equal(new[] { 0.5f, -1f, 0.25f }, latent);
     }
+
+    [Fact]
+    public void Reseed_MidPairOfGaussians_MatchesANewGenerator()
+    {
+        var used = new LegacyNormalRandom(7);
+        used.NextGaussian(); // leaves the second value of a pair waiting
+
+        used.Reseed(42);
+        var fresh = new LegacyNormalRandom(42);
+
+        var expected = Enumerable.Range(0, 5).Select(_ => fresh.NextGaussian()).ToArray();
+        var actual = Enumerable.Range(0, 5).Select(_ => used.NextGaussian()).ToArray();
+        Assert.Equal(expected, actual);
+    }
+
+    [Fact]
+    public void Fill_SeedsOneAfterAnother_EachMatchesItsOwnGenerator()
+    {
+        // Fill reuses one generator per thread; an odd length leaves a Gaussian pending between seeds.
+        foreach (var seed in new uint[] { 3, 3, 1234567, 0, uint.MaxValue })
+        {
+            var latent = new float[7];
+            SeedLatents.Fill(seed, latent);
+
+            var fresh = new LegacyNormalRandom(seed);
+            Assert.Equal(Enumerable.Range(0, 7).Select(_ => (float)fresh.NextGaussian()).ToArray(), latent);
+        }
+    }
 }

@@ -67,12 +67,23 @@ public static class ImageLayout
         {
             var target = pixels.AsSpan(y * factor * outRow, outRow);
             var source = image.Pixels.AsSpan(y * image.Width * channels, image.Width * channels);
-            for (var x = 0; x < image.Width; x++)
+            if (channels == 1)
             {
-                var pixel = source.Slice(x * channels, channels);
-                for (var r = 0; r < factor; r++)
+                // Grey: each pixel becomes a run of equal bytes (one Fill instead of factor one-byte copies).
+                for (var x = 0; x < image.Width; x++)
                 {
-                    pixel.CopyTo(target.Slice(((x * factor) + r) * channels));
+                    target.Slice(x * factor, factor).Fill(source[x]);
+                }
+            }
+            else
+            {
+                for (var x = 0; x < image.Width; x++)
+                {
+                    var pixel = source.Slice(x * channels, channels);
+                    for (var r = 0; r < factor; r++)
+                    {
+                        pixel.CopyTo(target.Slice(((x * factor) + r) * channels));
+                    }
                 }
             }
 

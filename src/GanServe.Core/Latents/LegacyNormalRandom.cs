@@ -18,7 +18,10 @@ public sealed class LegacyNormalRandom
     private double _gauss;
 
     /// <summary>Seeds the generator as <c>numpy.random.RandomState(seed)</c> does for an integer seed.</summary>
-    public LegacyNormalRandom(uint seed)
+    public LegacyNormalRandom(uint seed) => Reseed(seed);
+
+    /// <summary>Starts over from <paramref name="seed"/>, exactly as a new generator would (reusing the state array).</summary>
+    public void Reseed(uint seed)
     {
         _state[0] = seed;
         for (var i = 1; i < StateSize; i++)
@@ -27,6 +30,8 @@ public sealed class LegacyNormalRandom
         }
 
         _position = StateSize;
+        _hasGauss = false;
+        _gauss = 0;
     }
 
     /// <summary>The next raw 32-bit output of MT19937.</summary>

@@ -6,10 +6,15 @@ namespace GanServe.Core.Latents;
 /// </summary>
 public static class SeedLatents
 {
+    [ThreadStatic]
+    private static LegacyNormalRandom? _threadRandom;
+
     /// <summary>Writes the latent of <paramref name="seed"/> into <paramref name="destination"/> (its length is the latent size).</summary>
     public static void Fill(uint seed, Span<float> destination)
     {
-        var random = new LegacyNormalRandom(seed);
+        // One generator per thread, reseeded: a new one would allocate its 2.5 KB state for every seed.
+        var random = _threadRandom ??= new LegacyNormalRandom(seed);
+        random.Reseed(seed);
         for (var i = 0; i < destination.Length; i++)
         {
             destination[i] = (float)random.NextGaussian();

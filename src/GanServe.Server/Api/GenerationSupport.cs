@@ -100,6 +100,15 @@ internal static class GenerationSupport
     {
         response.Headers[ModelVersionHeader] = instance.VersionText;
         response.Headers[ProviderHeader] = instance.Provider;
-        response.Headers[BatchSizeHeader] = string.Join(',', batchSizes.Select(b => b.ToString(CultureInfo.InvariantCulture)));
+        response.Headers[BatchSizeHeader] = batchSizes.Count == 1
+            ? BatchSizeText(batchSizes[0])
+            : string.Join(',', batchSizes.Select(BatchSizeText));
     }
+
+    // Batch sizes as header text, formatted once for the usual sizes.
+    private static readonly string[] SmallNumbers =
+        [.. Enumerable.Range(0, 1025).Select(n => n.ToString(CultureInfo.InvariantCulture))];
+
+    private static string BatchSizeText(int size) =>
+        (uint)size < (uint)SmallNumbers.Length ? SmallNumbers[size] : size.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,7 +1,9 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using GanServe.Core.Imaging;
+using GanServe.Server.Batching;
 using GanServe.Server.Configuration;
 using GanServe.Server.Imaging;
 using GanServe.Server.Models;
@@ -103,15 +105,35 @@ public static class ImagesApi
         }
 
         var latentDim = generator?.LatentDim ?? 1;
-        var latents = GenerationSupport.Truncated(GenerationSupport.SeedLatents([seedValue], latentDim), psi, keepOriginal: false);
-        var outcome = await instance.SubmitAsync(latents, 1, timeout, context.RequestAborted);
-        if (!outcome.Succeeded)
+
+        // The latent and the image's floats live in pooled arrays: the batcher reads the one and writes the other
+        // only before it answers, and the floats are not used after encoding.
+        var latents = ArrayPool<float>.Shared.Rent(latentDim);
+        var pixels = generator is null ? null : ArrayPool<float>.Shared.Rent(generator.Shape.Values);
+        byte[] bytes;
+        GenerationOutcome outcome;
+        try
         {
-            return Problems.FromOutcome(outcome, context);
+            Core.Latents.SeedLatents.Fill(seedValue, latents.AsSpan(0, latentDim));
+            Core.Latents.SeedLatents.Truncate(latents.AsSpan(0, latentDim), psi);
+            outcome = await instance.SubmitAsync(latents.AsMemory(0, latentDim), 1, pixels, timeout, context.RequestAborted);
+            if (!outcome.Succeeded)
+            {
+                return Problems.FromOutcome(outcome, context);
+            }
+
+            var shape = instance.Generator!.Shape;
+            bytes = ImageRenderer.Render(outcome.Output!, 1, shape, served.Card?.OutputRange, new RenderOptions(format, factor, false, 1))[0];
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(latents);
+            if (pixels is not null)
+            {
+                ArrayPool<float>.Shared.Return(pixels);
+            }
         }
 
-        var shape = instance.Generator!.Shape;
-        var bytes = ImageRenderer.Render(outcome.Output!, 1, shape, served.Card?.OutputRange, new RenderOptions(format, factor, false, 1))[0];
         GenerationSupport.AddImageHeaders(context.Response, instance, outcome.BatchSizes);
         SetCacheHeaders(context.Response, etag ?? ETagFor(instance, seedValue, psi, factor, format), cacheControl);
         return TypedResults.File(bytes, ImageFormats.ContentType(format));
@@ -125,8 +147,35 @@ public static class ImagesApi
         .ProducesProblem(StatusCodes.Status504GatewayTimeout);
 
     /// <summary>A strong ETag over everything that decides the bytes: model, version, file, provider, seed and options.</summary>
-    internal static EntityTagHeaderValue ETagFor(ModelInstance instance, uint seed, float psi, int scale, ImageFormat format) =>
-        ETagFor(instance, string.Create(CultureInfo.InvariantCulture, $"{seed}\n{psi:R}\n{scale}\n{ImageFormats.Extension(format)}"));
+    /// <remarks>
+    /// The same hash over the same UTF-8 text as <see cref="ETagFor(ModelInstance, string)"/>, written into a stack
+    /// buffer after the instance's cached prefix instead of through three strings and a byte array per request.
+    /// </remarks>
+    internal static EntityTagHeaderValue ETagFor(ModelInstance instance, uint seed, float psi, int scale, ImageFormat format)
+    {
+        var prefix = ETagPrefix(instance);
+        Span<byte> key = stackalloc byte[512];
+        if (prefix is null || prefix.Length > key.Length - 64)
+        {
+            return ETagFor(instance, string.Create(CultureInfo.InvariantCulture, $"{seed}\n{psi:R}\n{scale}\n{ImageFormats.Extension(format)}"));
+        }
+
+        prefix.CopyTo(key);
+        var at = prefix.Length;
+        seed.TryFormat(key[at..], out var written, default, CultureInfo.InvariantCulture);
+        at += written;
+        key[at++] = (byte)'\n';
+        psi.TryFormat(key[at..], out written, "R", CultureInfo.InvariantCulture);
+        at += written;
+        key[at++] = (byte)'\n';
+        scale.TryFormat(key[at..], out written, default, CultureInfo.InvariantCulture);
+        at += written;
+        key[at++] = (byte)'\n';
+        at += Encoding.UTF8.GetBytes(ImageFormats.Extension(format), key[at..]);
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(key[..at], hash);
+        return Quoted(hash);
+    }
 
     /// <summary>A strong ETag over the model version, its file and provider, and <paramref name="request"/> (what else decides the bytes).</summary>
     internal static EntityTagHeaderValue ETagFor(ModelInstance instance, string request)
@@ -134,8 +183,37 @@ public static class ImagesApi
         var key = string.Create(
             CultureInfo.InvariantCulture,
             $"{instance.Name}\n{instance.Version}\n{instance.Sha256}\n{instance.Provider}\n{request}");
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(key));
-        return new EntityTagHeaderValue("\"" + Convert.ToHexStringLower(hash.AsSpan(0, 16)) + "\"");
+        return Quoted(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+    }
+
+    /// <summary>The UTF-8 of "name\nversion\nsha256\nprovider\n", cached per instance once its provider is known.</summary>
+    private static byte[]? ETagPrefix(ModelInstance instance)
+    {
+        if (instance.ETagPrefix is { } cached)
+        {
+            return cached;
+        }
+
+        if (instance.Provider is not { } provider)
+        {
+            return null;
+        }
+
+        var prefix = Encoding.UTF8.GetBytes(string.Create(
+            CultureInfo.InvariantCulture,
+            $"{instance.Name}\n{instance.Version}\n{instance.Sha256}\n{provider}\n"));
+        instance.ETagPrefix = prefix;
+        return prefix;
+    }
+
+    /// <summary>The tag: the first 16 bytes of the hash in lower-case hex, quoted.</summary>
+    private static EntityTagHeaderValue Quoted(ReadOnlySpan<byte> hash)
+    {
+        Span<char> text = stackalloc char[34];
+        text[0] = '"';
+        Convert.TryToHexStringLower(hash[..16], text[1..33], out _);
+        text[33] = '"';
+        return new EntityTagHeaderValue(new string(text));
     }
 
     /// <summary>The 400 for a seed that is not a whole number in 0..4294967295, or null with <paramref name="value"/> set.</summary>
@@ -177,6 +255,11 @@ public static class ImagesApi
     /// <summary>Whether <c>If-None-Match</c> names <paramref name="etag"/> (or <c>*</c>).</summary>
     internal static bool Matches(HttpRequest request, EntityTagHeaderValue etag)
     {
+        if (request.Headers.IfNoneMatch.Count == 0)
+        {
+            return false; // the common case, without building the typed headers
+        }
+
         var ifNoneMatch = request.GetTypedHeaders().IfNoneMatch;
 
         // If-None-Match uses the weak comparison (RFC 9110 13.1.2).

@@ -1,3 +1,4 @@
+using GanServe.Server.Metrics;
 using GanServe.Server.Models;
 
 namespace GanServe.Server.Api;
@@ -11,22 +12,28 @@ public static class ModelRequestMetrics
     /// <summary>Adds the filter to every endpoint of <paramref name="builder"/>.</summary>
     public static TBuilder AddModelRequestMetrics<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(async (context, next) =>
+        builder.AddEndpointFilter(static (context, next) =>
         {
             var http = context.HttpContext;
             var catalog = http.RequestServices.GetRequiredService<ModelCatalog>();
-            if (http.Request.RouteValues["model"] is string name && catalog.TryGet(name, out var model) && model.Versions.Count > 0)
+            if (http.Request.RouteValues["model"] is string name && catalog.TryGet(name, out var model) && model.Telemetry is { } telemetry)
             {
                 var time = http.RequestServices.GetRequiredService<TimeProvider>();
-                var started = time.GetTimestamp();
-                var telemetry = model.Versions.Values.First().Telemetry;
-                http.Response.OnCompleted(() =>
-                {
-                    telemetry.RequestCompleted(http.Response.StatusCode, time.GetElapsedTime(started));
-                    return Task.CompletedTask;
-                });
+                http.Response.OnCompleted(RequestTiming.CompletedAsync, new RequestTiming(http.Response, telemetry, time, time.GetTimestamp()));
             }
 
-            return await next(context);
+            return next(context);
         });
+
+    /// <summary>What the completion callback needs, in one object (a closure would cost two).</summary>
+    private sealed class RequestTiming(HttpResponse response, ModelTelemetry telemetry, TimeProvider time, long started)
+    {
+        public static readonly Func<object, Task> CompletedAsync = static state => ((RequestTiming)state).Complete();
+
+        private Task Complete()
+        {
+            telemetry.RequestCompleted(response.StatusCode, time.GetElapsedTime(started));
+            return Task.CompletedTask;
+        }
+    }
 }

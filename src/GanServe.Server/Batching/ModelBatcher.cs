@@ -18,6 +18,18 @@ namespace GanServe.Server.Batching;
 /// </summary>
 public sealed partial class ModelBatcher : IAsyncDisposable
 {
+    private static readonly Action<object?> DropAtDeadline = static state =>
+    {
+        var item = (WorkItem)state!;
+        item.Owner!.Drop(item, GenerationFailure.Deadline);
+    };
+
+    private static readonly Action<object?> DropCancelled = static state =>
+    {
+        var item = (WorkItem)state!;
+        item.Owner!.Drop(item, GenerationFailure.Cancelled);
+    };
+
     private readonly Channel<WorkItem> _channel = Channel.CreateUnbounded<WorkItem>(
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = false });
 
@@ -75,12 +87,25 @@ public sealed partial class ModelBatcher : IAsyncDisposable
     /// Answers at once with a failure when the queue is full or closed; otherwise when the images are ready, the
     /// deadline passed before the request ran, or the client cancelled.
     /// </summary>
-    public Task<GenerationOutcome> SubmitAsync(ReadOnlyMemory<float> latents, int count, TimeSpan timeout, CancellationToken clientAborted)
+    public Task<GenerationOutcome> SubmitAsync(ReadOnlyMemory<float> latents, int count, TimeSpan timeout, CancellationToken clientAborted) =>
+        SubmitAsync(latents, count, null, timeout, clientAborted);
+
+    /// <summary>
+    /// As <see cref="SubmitAsync(ReadOnlyMemory{float}, int, TimeSpan, CancellationToken)"/>, with the images written
+    /// into <paramref name="output"/> (at least count × Shape.Values values; null: a new array). The batcher writes it
+    /// only before the answer, so the caller may reuse (or return to a pool) once the task has completed.
+    /// </summary>
+    public Task<GenerationOutcome> SubmitAsync(ReadOnlyMemory<float> latents, int count, float[]? output, TimeSpan timeout, CancellationToken clientAborted)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
         if (latents.Length != count * _generator.LatentDim)
         {
             throw new ArgumentException($"Expected {count * _generator.LatentDim} latent values, got {latents.Length}.", nameof(latents));
+        }
+
+        if (output is not null && output.Length < count * _generator.Shape.Values)
+        {
+            throw new ArgumentException($"Expected room for {count * _generator.Shape.Values} output values, got {output.Length}.", nameof(output));
         }
 
         if (AddQueued(count) > _options.QueueCapacity)
@@ -93,29 +118,19 @@ public sealed partial class ModelBatcher : IAsyncDisposable
                 EstimateRetryAfter()));
         }
 
-        var item = new WorkItem(latents, count, _generator.Shape.Values, _time.GetTimestamp())
+        var item = new WorkItem(latents, count, _generator.Shape.Values, _time.GetTimestamp(), output)
         {
+            Owner = this,
             Deadline = new CancellationTokenSource(timeout, _time),
             ClientAborted = clientAborted,
         };
 
         // A token that fires before the write drops the item at once (Queued → Done); the loop then skips it.
-        item.DeadlineRegistration = item.Deadline.Token.UnsafeRegister(
-            static state =>
-            {
-                var (self, w) = ((ModelBatcher, WorkItem))state!;
-                self.Drop(w, GenerationFailure.Deadline);
-            },
-            (this, item));
+        // The item is the callbacks' state (it knows its batcher), so registering boxes nothing.
+        item.DeadlineRegistration = item.Deadline.Token.UnsafeRegister(DropAtDeadline, item);
         if (clientAborted.CanBeCanceled)
         {
-            item.AbortRegistration = clientAborted.UnsafeRegister(
-                static state =>
-                {
-                    var (self, w) = ((ModelBatcher, WorkItem))state!;
-                    self.Drop(w, GenerationFailure.Cancelled);
-                },
-                (this, item));
+            item.AbortRegistration = clientAborted.UnsafeRegister(DropCancelled, item);
         }
 
         if (!_channel.Writer.TryWrite(item))
@@ -344,13 +359,7 @@ public sealed partial class ModelBatcher : IAsyncDisposable
         var output = padded * values <= _outputBuffer.Length ? _outputBuffer : ArrayPool<float>.Shared.Rent(padded * values);
         try
         {
-            foreach (var s in _batch)
-            {
-                s.Item.Latents.Slice(s.FirstImage * latentDim, s.Count * latentDim).Span
-                    .CopyTo(input.AsSpan(s.BatchOffset * latentDim));
-            }
-
-            input.AsSpan(images * latentDim, (padded - images) * latentDim).Clear();
+            GatherLatents(_batch, input.AsSpan(0, padded * latentDim), images, latentDim);
             var started = _time.GetTimestamp();
             GenerationOutcome? failure = null;
             try
@@ -392,7 +401,7 @@ public sealed partial class ModelBatcher : IAsyncDisposable
             MeasureDrainRate(images, _time.GetElapsedTime(started));
             foreach (var s in _batch)
             {
-                output.AsSpan(s.BatchOffset * values, s.Count * values).CopyTo(s.Item.Output.AsSpan(s.FirstImage * values));
+                ScatterOutput(s, output, values);
                 s.Item.CompletedImages += s.Count;
                 s.Item.AddBatchSize(images);
                 if (s.Item.CompletedImages == s.Item.Count)
@@ -424,6 +433,23 @@ public sealed partial class ModelBatcher : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>Copies each segment's latents to its place in the batch input and zeroes the padding after <paramref name="images"/>.</summary>
+    internal static void GatherLatents(List<Segment> batch, Span<float> input, int images, int latentDim)
+    {
+        foreach (var s in batch)
+        {
+            s.Item.Latents.Span.Slice(s.FirstImage * latentDim, s.Count * latentDim)
+                .CopyTo(input[(s.BatchOffset * latentDim)..]);
+        }
+
+        input[(images * latentDim)..].Clear();
+    }
+
+    /// <summary>Copies one segment's images from the batch output to its request.</summary>
+    internal static void ScatterOutput(Segment segment, float[] output, int valuesPerImage) =>
+        output.AsSpan(segment.BatchOffset * valuesPerImage, segment.Count * valuesPerImage)
+            .CopyTo(segment.Item.Output.AsSpan(segment.FirstImage * valuesPerImage));
 
     private void FailBatch(GenerationOutcome failure)
     {
@@ -511,5 +537,6 @@ public sealed partial class ModelBatcher : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Critical, Message = "The batch loop stopped unexpectedly")]
     private static partial void LogLoopFailed(ILogger logger, Exception exception);
 
-    private readonly record struct Segment(WorkItem Item, int FirstImage, int Count, int BatchOffset);
+    /// <summary>The part of one request a batch runs: its images FirstImage.. (Count of them) at BatchOffset.</summary>
+    internal readonly record struct Segment(WorkItem Item, int FirstImage, int Count, int BatchOffset);
 }

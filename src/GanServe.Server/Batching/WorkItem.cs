@@ -14,13 +14,16 @@ internal sealed class WorkItem
     private readonly List<int> _batchSizes = [];
     private int _state;
 
-    public WorkItem(ReadOnlyMemory<float> latents, int count, int outputValuesPerImage, long admittedAt)
+    public WorkItem(ReadOnlyMemory<float> latents, int count, int outputValuesPerImage, long admittedAt, float[]? output = null)
     {
         Latents = latents;
         Count = count;
-        Output = new float[count * outputValuesPerImage];
+        Output = output ?? new float[count * outputValuesPerImage];
         AdmittedAt = admittedAt;
     }
+
+    /// <summary>The batcher that admitted it (the state of its token callbacks).</summary>
+    public ModelBatcher? Owner { get; init; }
 
     /// <summary>Count × latent size values.</summary>
     public ReadOnlyMemory<float> Latents { get; }
@@ -28,7 +31,7 @@ internal sealed class WorkItem
     /// <summary>Images asked for.</summary>
     public int Count { get; }
 
-    /// <summary>Where the images go.</summary>
+    /// <summary>Where the images go (the caller's array when it gave one; it may be longer than needed).</summary>
     public float[] Output { get; }
 
     /// <summary>When it was admitted (a TimeProvider timestamp).</summary>

@@ -16,10 +16,45 @@ public static class GanServingExtensions
     /// <summary>The address served when nothing else (ASPNETCORE_URLS, --urls, Kestrel endpoints, HTTP_PORTS) says.</summary>
     public const string DefaultUrl = "http://localhost:8080";
 
+    /// <summary>
+    /// <c>dotnet path/to/GanServe.Server.dll</c> from another folder makes that folder the content root, which has no
+    /// <c>appsettings.json</c>: the server would run without its logging levels (a log line per request) and settings.
+    /// Then the files beside the assembly are read instead, in the same place among the sources, so environment
+    /// variables and the command line still override them.
+    /// </summary>
+    internal static void ReadAppSettingsBesideTheBinariesWhenTheContentRootHasNone(WebApplicationBuilder builder)
+    {
+        var contentRoot = builder.Environment.ContentRootPath;
+        if (File.Exists(Path.Combine(contentRoot, "appsettings.json"))
+            || !File.Exists(Path.Combine(AppContext.BaseDirectory, "appsettings.json"))
+            || string.Equals(Path.GetFullPath(contentRoot).TrimEnd('/'), Path.GetFullPath(AppContext.BaseDirectory).TrimEnd('/'), StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var beside = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(AppContext.BaseDirectory);
+        var changed = false;
+        foreach (var source in builder.Configuration.Sources.OfType<Microsoft.Extensions.Configuration.Json.JsonConfigurationSource>())
+        {
+            if (source.Path is { } path && path.StartsWith("appsettings", StringComparison.OrdinalIgnoreCase)
+                && source.FileProvider?.GetFileInfo(path).Exists != true)
+            {
+                source.FileProvider = beside;
+                changed = true;
+            }
+        }
+
+        if (changed)
+        {
+            ((IConfigurationRoot)builder.Configuration).Reload();
+        }
+    }
+
     /// <summary>Options, model repository, inference, batching, metrics, problem details and OpenAPI.</summary>
     public static WebApplicationBuilder AddGanServing(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        ReadAppSettingsBesideTheBinariesWhenTheContentRootHasNone(builder);
         UseDefaultUrlUnlessConfigured(builder);
 
         var services = builder.Services;

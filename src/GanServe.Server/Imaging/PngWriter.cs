@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using GanServe.Core.Imaging;
@@ -6,7 +7,7 @@ namespace GanServe.Server.Imaging;
 
 /// <summary>
 /// A minimal PNG encoder for 8-bit grey or RGB images: IHDR, one IDAT (zlib, fastest level, filter "none"),
-/// IEND. Several times cheaper than a general encoder for the small images a GAN makes.
+/// IEND. Several times cheaper than a general encoder for the small images a GAN makes; works in pooled buffers.
 /// </summary>
 public static class PngWriter
 {
@@ -14,42 +15,64 @@ public static class PngWriter
     private static readonly uint[] CrcTable = BuildCrcTable();
 
     /// <summary>Encodes <paramref name="image"/> as PNG.</summary>
+    /// <remarks>
+    /// The scanlines and the zlib stream live in pooled buffers; the only array allocated is the answer itself.
+    /// </remarks>
     public static byte[] Encode(PixelImage image)
     {
         ArgumentNullException.ThrowIfNull(image);
         var rowBytes = image.Width * image.Channels;
+        var rawLength = (rowBytes + 1) * image.Height;
 
-        // Raw scanlines, each prefixed with filter type 0.
-        var raw = new byte[(rowBytes + 1) * image.Height];
-        for (var y = 0; y < image.Height; y++)
+        // zlib's most conservative bound on its output (deflateBound without knowing the settings), with room to spare.
+        var bound = rawLength + ((rawLength + 7) >> 3) + ((rawLength + 63) >> 6) + 64;
+        var raw = ArrayPool<byte>.Shared.Rent(rawLength);
+        var compressed = ArrayPool<byte>.Shared.Rent(bound);
+        try
         {
-            image.Pixels.AsSpan(y * rowBytes, rowBytes).CopyTo(raw.AsSpan((y * (rowBytes + 1)) + 1));
-        }
+            // Raw scanlines, each prefixed with filter type 0 (the rented buffer is not zeroed).
+            for (var y = 0; y < image.Height; y++)
+            {
+                var row = y * (rowBytes + 1);
+                raw[row] = 0;
+                image.Pixels.AsSpan(y * rowBytes, rowBytes).CopyTo(raw.AsSpan(row + 1));
+            }
 
-        using var compressed = new MemoryStream(raw.Length / 2 + 64);
-        using (var zlib = new ZLibStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+            int idatLength;
+            using (var stream = new MemoryStream(compressed, 0, bound, writable: true))
+            {
+                using (var zlib = new ZLibStream(stream, CompressionLevel.Fastest, leaveOpen: true))
+                {
+                    zlib.Write(raw, 0, rawLength);
+                }
+
+                idatLength = (int)stream.Position;
+            }
+
+            var idat = compressed.AsSpan(0, idatLength);
+            var output = new byte[Signature.Length + (12 + 13) + (12 + idat.Length) + 12];
+            var span = output.AsSpan();
+            Signature.CopyTo(span);
+            var at = Signature.Length;
+
+            Span<byte> header = stackalloc byte[13];
+            BinaryPrimitives.WriteInt32BigEndian(header, image.Width);
+            BinaryPrimitives.WriteInt32BigEndian(header[4..], image.Height);
+            header[8] = 8; // bit depth
+            header[9] = image.Channels == 1 ? (byte)0 : (byte)2; // grey or truecolour
+            header[10] = 0; // deflate
+            header[11] = 0; // adaptive filtering (each row says "none")
+            header[12] = 0; // no interlace
+            at += WriteChunk(span[at..], "IHDR"u8, header);
+            at += WriteChunk(span[at..], "IDAT"u8, idat);
+            WriteChunk(span[at..], "IEND"u8, []);
+            return output;
+        }
+        finally
         {
-            zlib.Write(raw);
+            ArrayPool<byte>.Shared.Return(compressed);
+            ArrayPool<byte>.Shared.Return(raw);
         }
-
-        var idat = compressed.GetBuffer().AsSpan(0, (int)compressed.Length);
-        var output = new byte[Signature.Length + (12 + 13) + (12 + idat.Length) + 12];
-        var span = output.AsSpan();
-        Signature.CopyTo(span);
-        var at = Signature.Length;
-
-        Span<byte> header = stackalloc byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(header, image.Width);
-        BinaryPrimitives.WriteInt32BigEndian(header[4..], image.Height);
-        header[8] = 8; // bit depth
-        header[9] = image.Channels == 1 ? (byte)0 : (byte)2; // grey or truecolour
-        header[10] = 0; // deflate
-        header[11] = 0; // adaptive filtering (each row says "none")
-        header[12] = 0; // no interlace
-        at += WriteChunk(span[at..], "IHDR"u8, header);
-        at += WriteChunk(span[at..], "IDAT"u8, idat);
-        at += WriteChunk(span[at..], "IEND"u8, []);
-        return at == output.Length ? output : output[..at];
     }
 
     private static int WriteChunk(Span<byte> destination, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)

@@ -11,6 +11,10 @@ public sealed class ModelTelemetry
     private const int RateSlots = 60;
     private const int LatencySamples = 2048;
 
+    // The status label of 100..599, formatted once instead of per request.
+    private static readonly string[] StatusTexts =
+        [.. Enumerable.Range(100, 500).Select(s => s.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+
     private readonly GanServeMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly KeyValuePair<string, object?> _modelTag;
@@ -179,7 +183,9 @@ public sealed class ModelTelemetry
     }
 
     private static string StatusText(int status) =>
-        status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        (uint)(status - 100) < (uint)StatusTexts.Length
+            ? StatusTexts[status - 100]
+            : status.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private long CurrentSecond() => _time.GetTimestamp() / Stopwatch.Frequency;
 }

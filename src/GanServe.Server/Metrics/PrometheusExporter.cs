@@ -77,15 +77,37 @@ public sealed class PrometheusExporter : IDisposable
     {
         private readonly ConcurrentDictionary<string, Cell> _cells = new(StringComparer.Ordinal);
 
+        // Cells by the tags as recorded (up to two, in the caller's order), so a measurement finds its cell
+        // without formatting the label text each time.
+        private readonly ConcurrentDictionary<TagKey, Cell> _cellsByTags = new();
+
         public string Name => instrument.Name;
 
         public bool IsObservable => instrument.IsObservable;
 
-        public void Clear() => _cells.Clear();
+        public void Clear()
+        {
+            _cellsByTags.Clear();
+            _cells.Clear();
+        }
 
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
-            var cell = _cells.GetOrAdd(Labels(tags), static (_, b) => new Cell(b), buckets);
+            Cell cell;
+            if (tags.Length <= 2)
+            {
+                var key = new TagKey(tags);
+                if (!_cellsByTags.TryGetValue(key, out cell!))
+                {
+                    cell = _cells.GetOrAdd(Labels(tags), static (_, b) => new Cell(b), buckets);
+                    _cellsByTags.TryAdd(key, cell);
+                }
+            }
+            else
+            {
+                cell = _cells.GetOrAdd(Labels(tags), static (_, b) => new Cell(b), buckets);
+            }
+
             cell.Record(value, instrument.IsObservable && buckets is null);
         }
 
@@ -160,6 +182,19 @@ public sealed class PrometheusExporter : IDisposable
             }
 
             return text.ToString();
+        }
+    }
+
+    /// <summary>Up to two tags as a dictionary key (values compared with <see cref="object.Equals(object?)"/>).</summary>
+    private readonly record struct TagKey(string? Key1, object? Value1, string? Key2, object? Value2)
+    {
+        public TagKey(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+            : this(
+                tags.Length > 0 ? tags[0].Key : null,
+                tags.Length > 0 ? tags[0].Value : null,
+                tags.Length > 1 ? tags[1].Key : null,
+                tags.Length > 1 ? tags[1].Value : null)
+        {
         }
     }
 

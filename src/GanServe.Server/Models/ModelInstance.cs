@@ -57,6 +57,9 @@ public sealed class ModelInstance
     /// <summary>The model's telemetry (shared by its versions).</summary>
     public ModelTelemetry Telemetry { get; }
 
+    /// <summary>The start of this instance's image ETag keys (see <c>ImagesApi.ETagFor</c>), once the provider is known.</summary>
+    internal byte[]? ETagPrefix { get; set; }
+
     /// <summary>Loading, ready or failed.</summary>
     public InstanceState State { get; private set; } = InstanceState.Loading;
 
@@ -90,7 +93,11 @@ public sealed class ModelInstance
     /// <summary>
     /// Admits a request: 503 while draining, not ready or with the circuit open; otherwise the batcher's answer.
     /// </summary>
-    public Task<GenerationOutcome> SubmitAsync(ReadOnlyMemory<float> latents, int count, TimeSpan timeout, CancellationToken clientAborted)
+    public Task<GenerationOutcome> SubmitAsync(ReadOnlyMemory<float> latents, int count, TimeSpan timeout, CancellationToken clientAborted) =>
+        SubmitAsync(latents, count, null, timeout, clientAborted);
+
+    /// <summary>As the other overload, with the images written into the caller's <paramref name="output"/> (see <see cref="ModelBatcher"/>).</summary>
+    public Task<GenerationOutcome> SubmitAsync(ReadOnlyMemory<float> latents, int count, float[]? output, TimeSpan timeout, CancellationToken clientAborted)
     {
         if (_serving.IsDraining)
         {
@@ -115,7 +122,7 @@ public sealed class ModelInstance
                 Circuit.RetryAfter));
         }
 
-        return Batcher.SubmitAsync(latents, count, timeout, clientAborted);
+        return Batcher.SubmitAsync(latents, count, output, timeout, clientAborted);
     }
 
     /// <summary>Completes when <paramref name="condition"/> holds (checked at each state change); for tests and tools.</summary>

@@ -15,6 +15,8 @@ public sealed class ServedModel
         Assets = assets;
         Versions = versions;
         Problem = problem;
+        Default = versions.Count == 0 ? null : versions.Values.Last();
+        Telemetry = Default?.Telemetry;
     }
 
     /// <summary>The model's name (its folder).</summary>
@@ -38,8 +40,11 @@ public sealed class ServedModel
     /// <summary>Why the model cannot be served at all (bad card, no versions); null otherwise.</summary>
     public string? Problem { get; }
 
-    /// <summary>The highest version, served by default.</summary>
-    public ModelInstance? Default => Versions.Count == 0 ? null : Versions.Values.Last();
+    /// <summary>The highest version, served by default (the versions are fixed when the catalog is built).</summary>
+    public ModelInstance? Default { get; }
+
+    /// <summary>The telemetry all versions share; null without versions.</summary>
+    internal Metrics.ModelTelemetry? Telemetry { get; }
 
     /// <summary>Every version is loaded, warmed up and has its circuit closed.</summary>
     public bool IsReady => Problem is null && Versions.Count != 0 && Versions.Values.All(v => v.IsReady);

@@ -44,6 +44,41 @@ public sealed class ModelBatcherTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Submit_WithCallerOutputArray_WritesTheImagesIntoIt()
+    {
+        var batcher = Start(new BatchingOptions { MaxBatchSize = 8 });
+        var output = Enumerable.Repeat(float.NaN, (2 * _generator.Shape.Values) + 5).ToArray();
+        var latents = Latents(2, 4);
+
+        var outcome = await batcher.SubmitAsync(latents, 2, output, LongTimeout, default);
+
+        Assert.True(outcome.Succeeded, outcome.Detail);
+        Assert.Same(output, outcome.Output);
+        var values = _generator.Shape.Values;
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal(_generator.Expected(latents.AsSpan(i * LatentDim, LatentDim)), output.AsSpan(i * values, values).ToArray());
+        }
+
+        Assert.All(output[^5..], v => Assert.True(float.IsNaN(v))); // nothing written past the images
+    }
+
+    [Fact]
+    public void Submit_WithTooSmallOutputArray_Throws()
+    {
+        var batcher = Start(new BatchingOptions { MaxBatchSize = 8 });
+
+        // Checked at admission, before anything is queued (the method is not async: it throws, it does not fault the task).
+        var error = Assert.Throws<ArgumentException>(() =>
+        {
+            _ = batcher.SubmitAsync(Latents(2, 4), 2, new float[_generator.Shape.Values], LongTimeout, default);
+        });
+
+        Assert.Equal("output", error.ParamName);
+        Assert.Equal(0, batcher.QueueDepth);
+    }
+
+    [Fact]
     public async Task Submit_LargerThanMaxBatchSize_IsSplitAcrossBatches()
     {
         var batcher = Start(new BatchingOptions { MaxBatchSize = 4 });

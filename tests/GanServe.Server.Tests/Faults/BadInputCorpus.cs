@@ -75,7 +75,8 @@ internal static class BadInputCorpus
         "truncation=0.5&truncation=0.6", "scale=2&scale=3", "truncation=0.5&scale=0", "scale=16&truncation=0",
     ];
 
-    private static readonly string[] BadTimeouts = ["0", "-5", "abc", "1.5", "1e3", "99999999999999999999999", " ", "10, 20", "0x10"];
+    // A huge but well-formed number is not here: it is capped at MaxTimeout, as the contract says, and answered.
+    private static readonly string[] BadTimeouts = ["0", "-5", "abc", "1.5", "1e3", " ", "10, 20", "0x10"];
 
     private static readonly string[] BadModelNames =
     [

@@ -2,9 +2,11 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using GanServe.Server.Configuration;
+using GanServe.Server.Hosting;
 using GanServe.Server.Inference;
 using GanServe.Server.Tests.Browser;
 using GanServe.Server.Tests.Support;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Options;
 
 namespace GanServe.Server.Tests.Hosting;
@@ -138,6 +140,22 @@ public sealed class StartupTests : IDisposable
         Assert.NotEqual(0, exitCode);
         Assert.Contains("GanServe:Inference:Provider is Cuda", output, StringComparison.Ordinal);
         Assert.Contains("Failed to load", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddGanServing_ContentRootWithoutAppSettings_ReadsTheOnesBesideTheBinaries()
+    {
+        var elsewhere = Directory.CreateTempSubdirectory("content-root-").FullName;
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = elsewhere, Args = ["--GanServe:Batching:MaxBatchSize=8"] });
+        Assert.Null(builder.Configuration["Logging:LogLevel:Microsoft.AspNetCore"]);
+
+        GanServingExtensions.ReadAppSettingsBesideTheBinariesWhenTheContentRootHasNone(builder);
+
+        // appsettings.json's values now apply, and the command line still overrides them.
+        Assert.Equal("Warning", builder.Configuration["Logging:LogLevel:Microsoft.AspNetCore"]);
+        Assert.Equal("1024", builder.Configuration["GanServe:Batching:QueueCapacity"]);
+        Assert.Equal("8", builder.Configuration["GanServe:Batching:MaxBatchSize"]);
+        Directory.Delete(elsewhere);
     }
 
     [Fact]

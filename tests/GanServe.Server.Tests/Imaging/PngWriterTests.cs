@@ -27,6 +27,40 @@ public sealed class PngWriterTests
     }
 
     [Fact]
+    public void Encode_AfterLargerNoisyImages_SmallImagesStillDecodeExactly()
+    {
+        // The writer reuses pooled buffers: what a larger, incompressible image left there must not leak into the next.
+        var random = new Random(11);
+        var noise = new byte[3 * 257 * 255];
+        random.NextBytes(noise);
+        var large = new PixelImage(255, 257, 3, noise);
+        var small = new PixelImage(3, 5, 1, [.. Enumerable.Range(0, 15).Select(i => (byte)(i * 17))]);
+
+        var largePng = PngWriter.Encode(large);
+        var smallPng = PngWriter.Encode(small);
+
+        Assert.Equal(noise, Images.Rgb(largePng).Pixels);
+        Assert.Equal(small.Pixels, Images.Grey(smallPng).Pixels);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void Render_ScaleAboveOne_DecodesToRepeatedPixels(int channels)
+    {
+        var shape = new ImageShape(channels, 3, 5);
+        var output = Enumerable.Range(0, shape.Values).Select(i => (i % 9 / 4f) - 1f).ToArray();
+        var pixels = PixelImage.FromPlanar(output, channels, 3, 5);
+        var expected = ImageLayout.Upscale(pixels, 3);
+
+        var png = ImageRenderer.Render(output, 1, shape, null, new RenderOptions(ImageFormat.Png, 3, false, 1))[0];
+
+        var decoded = channels == 1 ? Images.Grey(png) : Images.Rgb(png);
+        Assert.Equal((15, 9), (decoded.Width, decoded.Height));
+        Assert.Equal(expected.Pixels, decoded.Pixels);
+    }
+
+    [Fact]
     public void Encode_Grey_WritesGreyscaleHeader()
     {
         var png = PngWriter.Encode(new PixelImage(2, 2, 1, [0, 64, 128, 255]));
