@@ -31,12 +31,11 @@ Console.CancelKeyPress += (_, e) =>
     stop.Cancel();
 };
 
-using var client = LoadRunner.CreateClient(settings);
 try
 {
     if (!sweep)
     {
-        var report = await new LoadRunner(client, settings).RunAsync(stop.Token);
+        var report = await new LoadRunner(settings).RunAsync(stop.Token);
         Console.Write(report.ToTable());
         if (options.JsonPath is { } json)
         {
@@ -47,7 +46,7 @@ try
     }
 
     var result = await SweepRunner.RunAsync(
-        client,
+        null,
         settings,
         options.SweepClients,
         options.LatencyBudget,
