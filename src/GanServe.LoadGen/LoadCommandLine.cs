@@ -21,6 +21,7 @@ public sealed class LoadCommandLine
           --timeout-ms MS        sent as X-GanServe-Timeout
           --cancel-fraction F    cancel that share of requests after --cancel-after MS (default 1); counted as cancelled
           --seed N               seeds the random choices (default 1); image seeds span 0..4294967295
+          --transport T          raw (default for http://: lean keep-alive sockets) or httpclient (.NET HttpClient; https://)
           --api-key KEY          sent as X-Api-Key
           --watch-pid PID        sample that process's resident memory (VmRSS) each second into the report
           --json FILE            also write the report as JSON
@@ -29,7 +30,7 @@ public sealed class LoadCommandLine
     private static readonly string[] Known =
     [
         "--url", "--model", "--clients", "--rate", "--duration", "--warmup", "--mix", "--timeout-ms", "--cancel-fraction",
-        "--cancel-after", "--max-outstanding", "--seed", "--api-key", "--watch-pid", "--json", "--plot", "--latency-budget-ms",
+        "--cancel-after", "--max-outstanding", "--seed", "--api-key", "--watch-pid", "--json", "--transport", "--plot", "--latency-budget-ms",
     ];
 
     private readonly Dictionary<string, string> _values;
@@ -94,6 +95,7 @@ public sealed class LoadCommandLine
                 Seed = Int("--seed") ?? 1,
                 ApiKey = _values.GetValueOrDefault("--api-key"),
                 WatchPid = Int("--watch-pid"),
+                Transport = Transport(_values.GetValueOrDefault("--transport")),
             };
         }
         catch (FormatException e)
@@ -101,6 +103,14 @@ public sealed class LoadCommandLine
             throw new ArgumentException(e.Message, e);
         }
     }
+
+    private static LoadTransport Transport(string? text) => text switch
+    {
+        null => LoadTransport.Auto,
+        "raw" => LoadTransport.Raw,
+        "httpclient" => LoadTransport.HttpClient,
+        _ => throw new ArgumentException($"--transport: '{text}' is neither raw nor httpclient."),
+    };
 
     private static int PositiveInt(string text) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0

@@ -24,6 +24,15 @@ catch (ArgumentException e)
     return 2;
 }
 
+if (settings.UsesRaw && Environment.GetEnvironmentVariable(InlineCompletions) is null)
+{
+    // Before the first socket: run socket completions on the event thread rather than hop to the thread pool
+    // per read, as a single-threaded event loop (wrk's) does. It roughly halved the client's CPU per request
+    // at one client on the 2-core development machine (docs/benchmarks.md); the runtime reads it only from
+    // the environment, once.
+    Environment.SetEnvironmentVariable(InlineCompletions, "1");
+}
+
 using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
@@ -31,12 +40,11 @@ Console.CancelKeyPress += (_, e) =>
     stop.Cancel();
 };
 
-using var client = LoadRunner.CreateClient(settings);
 try
 {
     if (!sweep)
     {
-        var report = await new LoadRunner(client, settings).RunAsync(stop.Token);
+        var report = await new LoadRunner(settings).RunAsync(stop.Token);
         Console.Write(report.ToTable());
         if (options.JsonPath is { } json)
         {
@@ -47,7 +55,7 @@ try
     }
 
     var result = await SweepRunner.RunAsync(
-        client,
+        null,
         settings,
         options.SweepClients,
         options.LatencyBudget,
@@ -67,4 +75,9 @@ catch (HttpRequestException e)
 {
     Console.Error.WriteLine($"{settings.Url}: {e.Message}");
     return 3;
+}
+
+internal static partial class Program
+{
+    private const string InlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 }

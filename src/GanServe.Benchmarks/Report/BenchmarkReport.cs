@@ -117,8 +117,7 @@ public static class BenchmarkReport
         await using (var child = await ServerChild.StartAsync(server, models, on, TimeSpan.FromMinutes(2)))
         {
             var settings = LoadSettingsFor(child, model, 1, sweepDuration, warmup, seed: 100);
-            using var http = LoadRunner.CreateClient(settings);
-            sweep = await SweepRunner.RunAsync(http, settings, sweepClients, budget, profile, r => Say($"  {r.Clients,3} clients: {r.ImagesPerSecond,7:0} images/s, p50 {LoadReport.Format(r.LatencyOk.P50, "0.000")} ms"));
+            sweep = await SweepRunner.RunAsync(null, settings, sweepClients, budget, profile, r => Say($"  {r.Clients,3} clients: {r.ImagesPerSecond,7:0} images/s, p50 {LoadReport.Format(r.LatencyOk.P50, "0.000")} ms"));
         }
 
         var plotPath = Path.Combine(outDir, "sweep.png");
@@ -169,8 +168,7 @@ public static class BenchmarkReport
     private static async Task<LoadReport> RunLoadAsync(ServerChild child, string model, int clients, TimeSpan duration, TimeSpan warmup, int repeat)
     {
         var settings = LoadSettingsFor(child, model, clients, duration, warmup, seed: (repeat * 1000) + clients);
-        using var http = LoadRunner.CreateClient(settings);
-        return await new LoadRunner(http, settings).RunAsync();
+        return await new LoadRunner(settings).RunAsync();
     }
 
     private static LoadSettings LoadSettingsFor(ServerChild child, string model, int clients, TimeSpan duration, TimeSpan warmup, int seed) => new()

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text;
+using GanServe.LoadGen.Load.Raw;
 using GanServe.LoadGen.Reporting;
 
 namespace GanServe.LoadGen.Load;
@@ -15,17 +16,29 @@ public sealed class LoadRunner
 {
     private const string BatchSizeHeader = "X-GanServe-Batch-Size";
     private const string TimeoutHeader = "X-GanServe-Timeout";
-    private readonly HttpClient _client;
+    private readonly HttpClient? _givenClient;
     private readonly LoadSettings _settings;
+    private HttpClient? _client;
+    private RawTransport? _raw;
+    private RawConnection[] _rawClients = [];
     private string _model = string.Empty;
 
-    /// <summary>A runner over <paramref name="client"/>, whose BaseAddress is the server.</summary>
+    /// <summary>A runner over <paramref name="client"/>, whose BaseAddress is the server (the HttpClient transport, whatever <see cref="LoadSettings.Transport"/> says).</summary>
     public LoadRunner(HttpClient client, LoadSettings settings)
+        : this(settings)
     {
         ArgumentNullException.ThrowIfNull(client);
+        _givenClient = client;
+    }
+
+    /// <summary>
+    /// A runner that makes its own connections: the raw transport for http:// (unless
+    /// <see cref="LoadSettings.Transport"/> says httpclient), an HttpClient for https://.
+    /// </summary>
+    public LoadRunner(LoadSettings settings)
+    {
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
-        _client = client;
         _settings = settings;
     }
 
@@ -65,16 +78,35 @@ public sealed class LoadRunner
     /// <summary>Runs the warm-up (not counted), then the measured phase, and summarises it.</summary>
     public async Task<LoadReport> RunAsync(CancellationToken cancellationToken = default)
     {
-        _model = _settings.Model ?? await FirstModelAsync(_client, cancellationToken);
-        if (_settings.Warmup > TimeSpan.Zero)
+        var raw = _givenClient is null && _settings.UsesRaw;
+        using var ownClient = _givenClient is null && (!raw || _settings.Model is null) ? CreateClient(_settings) : null;
+        _client = _givenClient ?? ownClient;
+        try
         {
-            await PhaseAsync(_settings.Warmup, _settings.Seed ^ 0x5eed, cancellationToken);
-        }
+            _model = _settings.Model ?? await FirstModelAsync(_client!, cancellationToken);
+            if (raw)
+            {
+                _raw = new RawTransport(_settings, _model);
+                _rawClients = _settings.Clients is { } n ? [.. Enumerable.Range(0, n).Select(_ => _raw.Open())] : [];
+            }
 
-        await using var watcher = _settings.WatchPid is { } pid ? new MemoryWatcher(pid) : null;
-        var (outcomes, notSent, elapsed) = await PhaseAsync(_settings.Duration, _settings.Seed, cancellationToken);
-        var memory = watcher is null ? null : await watcher.StopAsync();
-        return LoadReport.Summarise(_settings, _model, outcomes, notSent, elapsed, memory);
+            if (_settings.Warmup > TimeSpan.Zero)
+            {
+                await PhaseAsync(_settings.Warmup, _settings.Seed ^ 0x5eed, cancellationToken);
+            }
+
+            await using var watcher = _settings.WatchPid is { } pid ? new MemoryWatcher(pid) : null;
+            var (outcomes, notSent, elapsed) = await PhaseAsync(_settings.Duration, _settings.Seed, cancellationToken);
+            var memory = watcher is null ? null : await watcher.StopAsync();
+            return LoadReport.Summarise(_settings, _model, outcomes, notSent, elapsed, memory);
+        }
+        finally
+        {
+            _raw?.Dispose();
+            _raw = null;
+            _rawClients = [];
+            _client = null;
+        }
     }
 
     private Task<(List<RequestOutcome> Outcomes, long NotSent, TimeSpan Elapsed)> PhaseAsync(TimeSpan duration, int seed, CancellationToken cancellationToken) =>
@@ -99,7 +131,9 @@ public sealed class LoadRunner
             do
             {
                 var request = Draw(random);
-                outcomes.Add(await SendAsync(request, Stopwatch.GetTimestamp()));
+                outcomes.Add(_raw is null
+                    ? await SendAsync(request, Stopwatch.GetTimestamp())
+                    : await _rawClients[index].SendAsync(request, Stopwatch.GetTimestamp()));
             }
             while (Stopwatch.GetTimestamp() < end && !cancellationToken.IsCancellationRequested);
 
@@ -132,7 +166,7 @@ public sealed class LoadRunner
                 {
                     try
                     {
-                        return await SendAsync(request, dueAt);
+                        return _raw is { } raw ? await raw.SendPooledAsync(request, dueAt) : await SendAsync(request, dueAt);
                     }
                     finally
                     {
@@ -181,7 +215,7 @@ public sealed class LoadRunner
         var token = cancel?.Token ?? CancellationToken.None;
         try
         {
-            using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token);
+            using var response = await _client!.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token);
             await response.Content.CopyToAsync(Stream.Null, token);
             var latency = Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds;
             var status = (int)response.StatusCode;
@@ -238,9 +272,10 @@ public sealed class LoadRunner
         return request;
     }
 
-    private sealed record PlannedRequest(MixEntry Entry, uint[] Seeds, bool Cancel);
-
     private sealed record ModelList(IReadOnlyList<ModelEntry>? Models);
 
     private sealed record ModelEntry(string? Name);
 }
+
+/// <summary>One request to send: what, which seeds, and whether the client gives up on it.</summary>
+internal sealed record PlannedRequest(MixEntry Entry, uint[] Seeds, bool Cancel);

@@ -1,5 +1,18 @@
 namespace GanServe.LoadGen.Load;
 
+/// <summary>How the load generator speaks HTTP.</summary>
+public enum LoadTransport
+{
+    /// <summary>Raw for http:// URLs, HttpClient for https://.</summary>
+    Auto,
+
+    /// <summary>The lean HTTP/1.1 client: keep-alive sockets, pre-encoded requests, a reused receive buffer (http:// only).</summary>
+    Raw,
+
+    /// <summary>.NET's HttpClient (needed for https://; costs several times the raw transport's CPU per request).</summary>
+    HttpClient,
+}
+
 /// <summary>What one load run does. Exactly one of <see cref="Clients"/> (closed loop) and <see cref="Rate"/> (open loop) is set.</summary>
 public sealed record LoadSettings
 {
@@ -48,6 +61,12 @@ public sealed record LoadSettings
     /// <summary>A request with no answer by then counts as a transport error.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The transport; a runner given an HttpClient uses that whatever this says.</summary>
+    public LoadTransport Transport { get; init; }
+
+    /// <summary>Whether a runner without a given HttpClient uses the raw transport.</summary>
+    public bool UsesRaw => Transport == LoadTransport.Raw || (Transport == LoadTransport.Auto && Url.Scheme == Uri.UriSchemeHttp);
+
     /// <summary>"closed" or "open".</summary>
     public string Mode => Rate is null ? "closed" : "open";
 
@@ -77,6 +96,11 @@ public sealed record LoadSettings
         if (MaxOutstanding <= 0 || ServerTimeoutMs is <= 0 || CancelAfter < TimeSpan.Zero)
         {
             throw new ArgumentException("--max-outstanding and --timeout-ms must be positive, --cancel-after not negative.");
+        }
+
+        if (Transport == LoadTransport.Raw && Url.Scheme != Uri.UriSchemeHttp)
+        {
+            throw new ArgumentException("--transport raw speaks plain http:// only; use --transport httpclient for https://.");
         }
     }
 }

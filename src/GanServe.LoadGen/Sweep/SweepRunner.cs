@@ -52,9 +52,12 @@ public sealed record SweepResult(IReadOnlyList<LoadReport> Runs, IReadOnlyList<S
 /// <summary>Runs closed-loop load at each concurrency in turn and finds the knee.</summary>
 public static class SweepRunner
 {
-    /// <summary>Runs <paramref name="settings"/> (its Clients and Rate replaced) at each of <paramref name="clients"/>.</summary>
+    /// <summary>
+    /// Runs <paramref name="settings"/> (its Clients and Rate replaced) at each of <paramref name="clients"/>, over
+    /// <paramref name="client"/>, or when it is null over the runner's own transport (raw for http://).
+    /// </summary>
     public static async Task<SweepResult> RunAsync(
-        HttpClient client,
+        HttpClient? client,
         LoadSettings settings,
         IReadOnlyList<int> clients,
         TimeSpan latencyBudget,
@@ -67,7 +70,9 @@ public static class SweepRunner
         var runs = new List<LoadReport>();
         foreach (var n in clients.Order())
         {
-            var report = await new LoadRunner(client, settings with { Clients = n, Rate = null }).RunAsync(cancellationToken);
+            var level = settings with { Clients = n, Rate = null };
+            var runner = client is null ? new LoadRunner(level) : new LoadRunner(client, level);
+            var report = await runner.RunAsync(cancellationToken);
             progress?.Invoke(report);
             runs.Add(report);
         }
