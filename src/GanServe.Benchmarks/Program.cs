@@ -4,6 +4,13 @@ using GanServe.Benchmarks.Report;
 
 if (args is ["report", ..])
 {
+    // The load generator runs in this process: give its sockets the setting ganserve-load gives them (socket
+    // completions inline, not a thread-pool hop per read). ServerChild keeps it out of the server's environment.
+    if (Environment.GetEnvironmentVariable(ServerChild.InlineCompletions) is null)
+    {
+        Environment.SetEnvironmentVariable(ServerChild.InlineCompletions, "1");
+    }
+
     return await BenchmarkReport.RunAsync(args[1..]);
 }
 

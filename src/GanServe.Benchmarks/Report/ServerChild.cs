@@ -24,6 +24,9 @@ internal sealed class ServerChild : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
+    /// <summary>The runtime's switch for inline socket completions, set for the load generator only.</summary>
+    internal const string InlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
     /// <summary>Starts the server and waits until /readyz answers 200 (at most <paramref name="readyWithin"/>).</summary>
     public static async Task<ServerChild> StartAsync(string serverDll, string modelsPath, IReadOnlyDictionary<string, string> settings, TimeSpan readyWithin)
     {
@@ -39,6 +42,7 @@ internal sealed class ServerChild : IAsyncDisposable
         start.ArgumentList.Add(serverDll);
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add($"http://127.0.0.1:{port}");
+        start.Environment.Remove(InlineCompletions); // the server runs with the runtime's defaults, as in production
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["GanServe__ModelsPath"] = modelsPath;
         start.Environment["GanServe__DrainDelay"] = "00:00:00";
