@@ -190,6 +190,11 @@ public static class ExportCommand
                 ["realLabel"] = options.RealLabel,
             },
         };
+        if (options.LearningRateDecayFromEpoch > 0)
+        {
+            // Both rates fell linearly from this epoch to the run's last step.
+            card.Training.Hyperparameters["learningRateDecayFromEpoch"] = options.LearningRateDecayFromEpoch;
+        }
     }
 
     /// <summary>Mean figures over the checkpoint's last epoch, from the run's metrics.</summary>
