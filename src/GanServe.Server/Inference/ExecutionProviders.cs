@@ -43,6 +43,7 @@ public sealed class ExecutionProviders(IOptions<GanServeOptions> options)
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
 
+        Spinning(session);
         if (_options.Provider == ExecutionProviderChoice.Cpu)
         {
             return new SessionSetup(session, ProviderNames.Cpu, null);
@@ -77,7 +78,16 @@ public sealed class ExecutionProviders(IOptions<GanServeOptions> options)
                 ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
                 GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             };
+            Spinning(cpu);
             return new SessionSetup(cpu, ProviderNames.Cpu, $"CUDA unavailable, running on CPU: {FirstLine(ex.Message)}");
+        }
+    }
+
+    private void Spinning(SessionOptions session)
+    {
+        if (!_options.AllowSpinning)
+        {
+            session.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         }
     }
 
