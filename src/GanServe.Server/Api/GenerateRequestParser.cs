@@ -62,6 +62,13 @@ public static class GenerateRequestParser
             error = $"The body is not valid JSON: {ex.Message}";
             return null;
         }
+        catch (InvalidOperationException ex)
+        {
+            // The reader checks JSON's structure as it goes but a string's text only when it is read: invalid
+            // UTF-8 bytes or an escaped lone surrogate ("\ud800") fail here, in GetString or ValueTextEquals.
+            error = $"The body is not valid JSON text: {ex.Message}";
+            return null;
+        }
     }
 
     private static ParsedGenerateRequest? ParseCore(ReadOnlySpan<byte> json, int latentDim, RequestOptions limits, out string? error)

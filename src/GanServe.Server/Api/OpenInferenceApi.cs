@@ -297,7 +297,16 @@ public static class InferenceRequestParser
 
         using (document)
         {
-            return ParseRoot(document.RootElement, inputName, outputName, latentDim, maxImages, out error);
+            try
+            {
+                return ParseRoot(document.RootElement, inputName, outputName, latentDim, maxImages, out error);
+            }
+            catch (InvalidOperationException ex)
+            {
+                // A string's text is decoded only when read: invalid UTF-8 or an escaped lone surrogate fail here.
+                error = $"The body is not valid JSON text: {ex.Message}";
+                return null;
+            }
         }
     }
 

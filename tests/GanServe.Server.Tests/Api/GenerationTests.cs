@@ -211,6 +211,22 @@ public sealed class GenerationTests(OnnxServerFixture server) : IClassFixture<On
         await HttpAssert.ProblemAsync(response, HttpStatusCode.BadRequest, "invalid-request", detailPart);
     }
 
+    [Theory]
+    [InlineData("{\"seeds\":[1],\"format\":\"@\"}")]
+    [InlineData("{\"seeds\":[1],\"@\":1}")]
+    [InlineData("{\"seeds\":[1],\"format\":\"\\ud800\"}")]
+    public async Task Generate_StringThatIsNotValidUnicode_Returns400WithProblem(string template)
+    {
+        // '@' becomes the bytes FF FE, which are never UTF-8; the third case is an escaped lone surrogate.
+        var bytes = Encoding.UTF8.GetBytes(template).SelectMany(b => b == (byte)'@' ? new byte[] { 0xFF, 0xFE } : [b]).ToArray();
+        using var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+
+        using var response = await _client.PostAsync($"/v1/models/{Grey}/generate", content);
+
+        await HttpAssert.ProblemAsync(response, HttpStatusCode.BadRequest, "invalid-request", "not valid JSON");
+    }
+
     [Fact]
     public async Task Generate_BothSeedsAndLatents_Returns400()
     {

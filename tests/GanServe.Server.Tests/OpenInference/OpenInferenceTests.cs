@@ -242,6 +242,28 @@ public sealed class OpenInferenceTests(OnnxServerFixture server) : IClassFixture
         Assert.False((await serverReady.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("ready").GetBoolean());
     }
 
+    [Theory]
+    [InlineData("id", "@")]
+    [InlineData("name", "@")]
+    [InlineData("datatype", "@")]
+    [InlineData("id", "\\ud800")]
+    public async Task Infer_StringThatIsNotValidUnicode_Returns400WithError(string field, string value)
+    {
+        var zeros = string.Join(",", Enumerable.Repeat("0", 100));
+        var fields = new Dictionary<string, string> { ["id"] = "r1", ["name"] = "z", ["datatype"] = "FP32" };
+        fields[field] = value;
+        var json = "{\"id\":\"" + fields["id"] + "\",\"inputs\":[{\"name\":\"" + fields["name"] + "\",\"shape\":[1,100],\"datatype\":\"" + fields["datatype"] + "\",\"data\":[" + zeros + "]}]}";
+
+        // '@' becomes the bytes FF FE, which are never UTF-8; "\ud800" is an escaped lone surrogate.
+        var bytes = Encoding.UTF8.GetBytes(json).SelectMany(b => b == (byte)'@' ? new byte[] { 0xFF, 0xFE } : [b]).ToArray();
+        using var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+
+        using var response = await _client.PostAsync($"/v2/models/{Grey}/infer", content);
+
+        Assert.Contains("not valid JSON", await AssertErrorAsync(response, HttpStatusCode.BadRequest), StringComparison.Ordinal);
+    }
+
     private static object Request(string name, int[] shape, float[] data) =>
         new { inputs = new[] { new { name, shape, datatype = "FP32", data } } };
 
