@@ -16,6 +16,10 @@ try
     options = LoadCommandLine.Parse(args[1..]);
     settings = options.Settings(sweep);
     settings.Validate();
+    if (sweep)
+    {
+        _ = options.SweepClients; // parsed lazily: a bad list must be a usage error, not a crash mid-run
+    }
 }
 catch (ArgumentException e)
 {
@@ -49,6 +53,13 @@ try
         if (options.JsonPath is { } json)
         {
             report.WriteJson(json);
+        }
+
+        // Nothing answered at all (e.g. --model given and the server is down): that is not a measurement.
+        if (report.Answered == 0 && report.TransportErrors > 0)
+        {
+            Console.Error.WriteLine($"{settings.Url}: no request was answered ({report.TransportErrors} transport errors).");
+            return 3;
         }
 
         return 0;

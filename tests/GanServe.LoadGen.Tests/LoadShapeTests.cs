@@ -139,4 +139,14 @@ public sealed class LoadShapeTests
 
         Assert.Throws<ArgumentException>(settings.Validate);
     }
+
+    [Fact]
+    public void Validate_UrlThatIsNotHttp_ThrowsNamingTheUrl()
+    {
+        var settings = new LoadSettings { Clients = 2, Url = new Uri("ftp://127.0.0.1:1/") };
+
+        var error = Assert.Throws<ArgumentException>(settings.Validate);
+
+        Assert.Contains("ftp://127.0.0.1:1/", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -67,6 +67,15 @@ public sealed class SweepTests
     }
 
     [Fact]
+    public void Advise_LargerBatchesPastTheKnee_SizesMaxBatchSizeForTheLargest()
+    {
+        var advice = CapacityAdvisor.Advise(new SweepPoint(4, 3000, 1, 2, 3.1, 0), TimeSpan.FromMilliseconds(500), largestMeanBatch: 10.35);
+
+        Assert.Equal(16, advice.MaxBatchSize);
+        Assert.Contains("largest mean batch", advice.Reasons[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Advise_EngineGainsFromFullerBatches_AdvisesHalfAPassOfDelay()
     {
         var engine = Profile((1, 1000, 1.0), (4, 2000, 2.0), (8, 3000, 2.7), (16, 3200, 5.0));

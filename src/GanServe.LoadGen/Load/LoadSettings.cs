@@ -83,6 +83,11 @@ public sealed record LoadSettings
             throw new ArgumentException("--clients and --rate must be positive.");
         }
 
+        if (Url.Scheme is not ("http" or "https"))
+        {
+            throw new ArgumentException($"--url must be http:// or https://, got '{Url}'.");
+        }
+
         if (Duration <= TimeSpan.Zero || Warmup < TimeSpan.Zero)
         {
             throw new ArgumentException("--duration must be positive and --warmup not negative.");

@@ -24,8 +24,10 @@ public sealed record CapacityAdvice(int MaxBatchSize, TimeSpan MaxQueueDelay, in
 }
 
 /// <summary>
-/// Turns a sweep's knee into settings. Rules: <c>MaxBatchSize</c> is the mean batch seen at the knee rounded up
-/// to a power of two (batches the server formed by itself at saturation); <c>MaxQueueDelay</c> stays 0 unless an
+/// Turns a sweep's knee into settings. Rules: <c>MaxBatchSize</c> is the mean batch seen at the knee, or the
+/// largest mean batch of the whole sweep when that is larger, rounded up to a power of two (batches the server
+/// formed by itself; a smaller cap would stop the heaviest load tested from batching as it did, and with no
+/// queue delay a larger cap costs nothing at low load); <c>MaxQueueDelay</c> stays 0 unless an
 /// engine profile shows that batches of that size run at least <see cref="DelayPaysGain"/>× the images/s of the
 /// batches actually formed, and then it is half a forward pass at the advised size (a request waits at most that
 /// long for company); <c>QueueCapacity</c> is the knee's throughput times the latency budget (what the server can
@@ -37,7 +39,7 @@ public static class CapacityAdvisor
     public const double DelayPaysGain = 1.2;
 
     /// <summary>Advice from the knee of a sweep.</summary>
-    public static CapacityAdvice Advise(SweepPoint knee, TimeSpan latencyBudget, EngineProfile? engine = null)
+    public static CapacityAdvice Advise(SweepPoint knee, TimeSpan latencyBudget, EngineProfile? engine = null, double? largestMeanBatch = null)
     {
         ArgumentNullException.ThrowIfNull(knee);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(latencyBudget, TimeSpan.Zero);
@@ -45,8 +47,11 @@ public static class CapacityAdvisor
         var reasons = new List<string>();
 
         var meanBatch = knee.MeanBatchSize ?? 1;
-        var maxBatch = NextPowerOfTwo(Math.Max(1, (int)Math.Ceiling(meanBatch - 1e-9)));
-        reasons.Add(string.Create(c, $"MaxBatchSize {maxBatch}: mean batch {meanBatch:0.0} at the knee ({knee.Clients} clients), rounded up to a power of two."));
+        var sized = Math.Max(meanBatch, largestMeanBatch ?? 0);
+        var maxBatch = NextPowerOfTwo(Math.Max(1, (int)Math.Ceiling(sized - 1e-9)));
+        reasons.Add(sized > meanBatch
+            ? string.Create(c, $"MaxBatchSize {maxBatch}: the largest mean batch of the sweep ({sized:0.0}; {meanBatch:0.0} at the knee, {knee.Clients} clients), rounded up to a power of two, so the heaviest load tested still batches as it did.")
+            : string.Create(c, $"MaxBatchSize {maxBatch}: mean batch {meanBatch:0.0} at the knee ({knee.Clients} clients), rounded up to a power of two."));
 
         var delay = TimeSpan.Zero;
         if (engine is not null && engine.ImagesPerSecondByBatch.Count > 0)

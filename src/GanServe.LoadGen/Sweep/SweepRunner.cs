@@ -86,7 +86,7 @@ public static class SweepRunner
         ArgumentNullException.ThrowIfNull(runs);
         var points = runs.Select(SweepPoint.From).ToArray();
         var knee = KneeDetector.Find(points);
-        var advice = knee >= 0 ? CapacityAdvisor.Advise(points[knee], latencyBudget, engine) : null;
+        var advice = knee >= 0 ? CapacityAdvisor.Advise(points[knee], latencyBudget, engine, points.Max(p => p.MeanBatchSize)) : null;
         return new SweepResult(runs, points, knee, advice);
     }
 }
