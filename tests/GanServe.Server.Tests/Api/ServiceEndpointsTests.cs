@@ -1,7 +1,10 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using GanServe.Server.Metrics;
 using GanServe.Server.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GanServe.Server.Tests.Api;
 
@@ -35,8 +38,34 @@ public sealed class ServiceEndpointsTests(OnnxServerFixture server) : IClassFixt
     [Fact]
     public async Task Metrics_AfterTraffic_ExposesEveryMetricName()
     {
+        // Requests are counted when the response has completed, which can be after the client has read it: wait
+        // for this server's two counts before reading /metrics (a race that failed a CI run).
+        var meter = server.Factory.Services.GetRequiredService<GanServeMetrics>().Meter;
+        var counted200 = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var counted400 = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter == meter && instrument.Name == "ganserve_requests_total")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "status")
+                {
+                    (tag.Value?.ToString() == "200" ? counted200 : tag.Value?.ToString() == "400" ? counted400 : null)?.TrySetResult();
+                }
+            }
+        });
+        listener.Start();
+
         await _client.GetByteArrayAsync("/v1/models/grey/images/77.png");
         await _client.GetAsync("/v1/models/grey/images/77.gif");
+        await Task.WhenAll(counted200.Task, counted400.Task).WaitAsync(TimeSpan.FromSeconds(30));
 
         var text = await _client.GetStringAsync("/metrics");
 
