@@ -107,11 +107,13 @@ public static class ImagesApi
         var latentDim = generator?.LatentDim ?? 1;
 
         // The latent and the image's floats live in pooled arrays: the batcher reads the one and writes the other
-        // only before it answers, and the floats are not used after encoding.
+        // before it answers success, and the floats are not used after encoding. Any other answer (a shutdown that
+        // abandoned the request, a deadline) may come while a batch still holds them, so then they go to the GC
+        // instead of back to the pool, where another request could rent them mid-write.
         var latents = ArrayPool<float>.Shared.Rent(latentDim);
         var pixels = generator is null ? null : ArrayPool<float>.Shared.Rent(generator.Shape.Values);
         byte[] bytes;
-        GenerationOutcome outcome;
+        GenerationOutcome? outcome = null;
         try
         {
             Core.Latents.SeedLatents.Fill(seedValue, latents.AsSpan(0, latentDim));
@@ -127,10 +129,13 @@ public static class ImagesApi
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(latents);
-            if (pixels is not null)
+            if (outcome is { Succeeded: true })
             {
-                ArrayPool<float>.Shared.Return(pixels);
+                ArrayPool<float>.Shared.Return(latents);
+                if (pixels is not null)
+                {
+                    ArrayPool<float>.Shared.Return(pixels);
+                }
             }
         }
 
