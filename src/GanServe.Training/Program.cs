@@ -11,7 +11,7 @@ var commands = new Dictionary<string, Func<CommandLine, int>>(StringComparer.Ord
     ["evaluate"] = EvaluateCommand.Run,
     ["compare"] = CompareCommand.Run,
 };
-var flags = new HashSet<string>(StringComparer.Ordinal) { "resume", "help", "live", "train-mode" };
+var flags = new HashSet<string>(StringComparer.Ordinal) { "resume", "help", "live", "train-mode", "refine", "spectral-norm" };
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help" || !commands.TryGetValue(args[0], out var command))
 {

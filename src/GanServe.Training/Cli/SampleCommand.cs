@@ -36,7 +36,7 @@ public static class SampleCommand
         var options = File.Exists(optionsPath)
             ? JsonSerializer.Deserialize<TrainOptions>(File.ReadAllText(optionsPath), GanTrainer.SummaryJson)!
             : new TrainOptions();
-        using var generator = new DcganGenerator(options.LatentDim, options.GeneratorWidth);
+        using var generator = new DcganGenerator(options.LatentDim, options.GeneratorWidth, refine: options.GeneratorRefine);
         generator.load(Path.Combine(checkpoint, live ? "generator.bin" : "generator-ema.bin"));
         generator.train(trainMode);
         var dim = options.LatentDim;

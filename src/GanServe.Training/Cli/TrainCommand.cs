@@ -10,7 +10,7 @@ public static class TrainCommand
     public const string Usage = """
         train [--data DIR] [--out DIR] [--epochs 20] [--batch-size 128] [--lr-g 2e-4] [--lr-d 2e-4]
               [--beta1 0.5] [--beta2 0.999] [--ema-decay 0.999] [--real-label 1.0] [--seed 1]
-              [--lr-decay-from EPOCH]
+              [--lr-decay-from EPOCH] [--g-width 128] [--d-width 64] [--refine] [--spectral-norm]
               [--loss non-saturating|minimax] [--max-steps N] [--limit N] [--threads N] [--resume]
         """;
 
@@ -43,10 +43,19 @@ public static class TrainCommand
             Limit = cl.Int("limit", 0),
             Threads = cl.Int("threads", 0),
             Resume = cl.Flag("resume"),
+            GeneratorWidth = Positive(cl.Int("g-width", 128), "g-width"),
+            DiscriminatorWidth = Positive(cl.Int("d-width", 64), "d-width"),
+            GeneratorRefine = cl.Flag("refine"),
+            DiscriminatorSpectralNorm = cl.Flag("spectral-norm"),
         };
         if (options.LearningRateDecayFromEpoch < 0 || options.LearningRateDecayFromEpoch >= options.Epochs)
         {
             throw new UsageException("--lr-decay-from must be an epoch before --epochs (0 = no decay).");
+        }
+
+        if (options.GeneratorWidth % (options.GeneratorRefine ? 4 : 2) != 0)
+        {
+            throw new UsageException($"--g-width must be a multiple of {(options.GeneratorRefine ? 4 : 2)}.");
         }
 
         if (options.EmaDecay is < 0 or >= 1)

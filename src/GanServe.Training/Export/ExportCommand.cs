@@ -22,11 +22,17 @@ public static class ExportCommand
     /// <summary>The tolerance on the largest absolute difference between ONNX Runtime and TorchSharp.</summary>
     public const double Tolerance = 1e-5;
 
+    /// <summary>Latents per batch when BatchNorm statistics are recomputed.</summary>
+    public const int RecalibrationBatchSize = 256;
+
     /// <summary>Usage text.</summary>
     public const string Usage = """
         export [--run runs/fashion-dcgan] [--checkpoint DIR (default: newest in the run)] [--models models]
                [--name fashion-dcgan] [--version 1] [--latent-dim 100] [--width 128] [--live]
-               (--live: the live generator's weights instead of their moving average, e.g. for short runs)
+               [--recalibrate BATCHES]
+               (--live: the live generator's weights instead of their moving average, e.g. for short runs;
+                --recalibrate: recompute BatchNorm statistics for the exported weights from that many
+                batches of 256 fresh latents, 0 = keep the live generator's running statistics)
         """;
 
     /// <summary>Runs the command.</summary>
@@ -44,6 +50,7 @@ public static class ExportCommand
             LatentDim = cl.Int("latent-dim", 100),
             Width = cl.Int("width", 128),
             Live = cl.Flag("live"),
+            RecalibrationBatches = cl.Int("recalibrate", 0),
         };
         cl.RejectUnknown();
         var result = Export(request, Console.Out);
@@ -75,9 +82,20 @@ public static class ExportCommand
             : new TrainOptions { LatentDim = request.LatentDim, GeneratorWidth = request.Width };
         log.WriteLine($"Exporting the {(request.Live ? "live" : "averaged")} generator of {checkpoint} (epoch {state.Epoch}, step {state.Step}).");
 
-        using var generator = new DcganGenerator(options.LatentDim, options.GeneratorWidth);
+        using var generator = new DcganGenerator(options.LatentDim, options.GeneratorWidth, refine: options.GeneratorRefine);
         generator.load(Path.Combine(checkpoint, request.Live ? "generator.bin" : "generator-ema.bin"));
         generator.eval();
+        if (request.RecalibrationBatches < 0)
+        {
+            throw new UsageException("--recalibrate must be 0 or a positive number of batches.");
+        }
+
+        if (request.RecalibrationBatches > 0)
+        {
+            BatchNormRecalibration.Recalibrate(generator, request.RecalibrationBatches, RecalibrationBatchSize, options.Seed);
+            log.WriteLine($"Recomputed BatchNorm statistics from {request.RecalibrationBatches} batches of {RecalibrationBatchSize} latents.");
+        }
+
         var weights = GeneratorExport.ToWeights(generator);
         var onnx = GeneratorGraph.ToBytes(weights);
         var difference = OnnxParity.MaxAbsDifference(generator, onnx, OnnxParity.BatchSizes);
@@ -100,7 +118,7 @@ public static class ExportCommand
 
         var cardPath = Path.Combine(modelDir, "model.json");
         var card = File.Exists(cardPath) ? ModelCardJson.Load(cardPath) : new ModelCard { Name = request.Name, Kind = ModelCard.GeneratorKind };
-        Describe(card, options, state, EpochMeans(paths, state), difference, request.Live);
+        Describe(card, options, state, EpochMeans(paths, state), difference, request.Live, request.RecalibrationBatches);
         card.Versions[request.Version.ToString(CultureInfo.InvariantCulture)] = new ModelVersionInfo
         {
             File = relativeFile,
@@ -150,15 +168,12 @@ public static class ExportCommand
         return ImageLayout.Upscale(ImageLayout.Grid(tiles, 8, padding: 2), 2);
     }
 
-    private static void Describe(ModelCard card, TrainOptions options, CheckpointState state, Dictionary<string, double> means, double difference, bool live)
+    private static void Describe(ModelCard card, TrainOptions options, CheckpointState state, Dictionary<string, double> means, double difference, bool live, int recalibration)
     {
         card.Kind = ModelCard.GeneratorKind;
         card.Description ??= "DCGAN generator trained on Fashion-MNIST by GanServe.Training.";
         card.Data = "Fashion-MNIST training split: 60 000 grey 28×28 images (Debian package dataset-fashion-mnist)";
-        card.Architecture = $"DCGAN generator: Linear({options.LatentDim}→{options.GeneratorWidth}·7·7) → BatchNorm → ReLU → " +
-                            $"ConvTranspose({options.GeneratorWidth}→{options.GeneratorWidth / 2}, 4, stride 2) → BatchNorm → ReLU → " +
-                            $"ConvTranspose({options.GeneratorWidth / 2}→1, 4, stride 2) → Tanh; discriminator: two strided convolutions " +
-                            $"({options.DiscriminatorWidth}, {options.DiscriminatorWidth * 2} channels, LeakyReLU 0.2, BatchNorm) → Linear → logit";
+        card.Architecture = Architecture(options);
         card.LatentDim = options.LatentDim;
         card.Channels = 1;
         card.Width = 28;
@@ -166,9 +181,12 @@ public static class ExportCommand
         card.InputName = "z";
         card.OutputName = "image";
         card.OutputRange = [-1f, 1f];
+        var statistics = recalibration > 0
+            ? $"BatchNorm statistics recomputed for these weights from {recalibration * RecalibrationBatchSize} fresh latents and folded into the preceding layers"
+            : "BatchNorm folded into the preceding layers using the running statistics";
         card.ExportedWeights = live
-            ? "the live generator's weights (not their moving average), BatchNorm folded into the preceding layers using the running statistics"
-            : $"exponential moving average of the generator's weights (decay {options.EmaDecay.ToString(CultureInfo.InvariantCulture)}), BatchNorm folded into the preceding layers using the running statistics";
+            ? $"the live generator's weights (not their moving average), {statistics}"
+            : $"exponential moving average of the generator's weights (decay {options.EmaDecay.ToString(CultureInfo.InvariantCulture)}), {statistics}";
         card.Opset = GeneratorGraph.Opset;
         card.Parity = new ParityReport { MaxAbsDifference = difference, Tolerance = Tolerance, BatchSizes = [.. OnnxParity.BatchSizes] };
         card.Training = new TrainingReport
@@ -195,6 +213,23 @@ public static class ExportCommand
             // Both rates fell linearly from this epoch to the run's last step.
             card.Training.Hyperparameters["learningRateDecayFromEpoch"] = options.LearningRateDecayFromEpoch;
         }
+    }
+
+    /// <summary>The card's one-line description of both networks.</summary>
+    internal static string Architecture(TrainOptions options)
+    {
+        var w = options.GeneratorWidth;
+        var generator = options.GeneratorRefine
+            ? $"DCGAN generator: Linear({options.LatentDim}→{w}·7·7) → BatchNorm → ReLU → " +
+              $"ConvTranspose({w}→{w / 2}, 4, stride 2) → BatchNorm → ReLU → ConvTranspose({w / 2}→{w / 4}, 4, stride 2) → BatchNorm → ReLU → " +
+              $"ConvTranspose({w / 4}→1, 3, stride 1) → Tanh"
+            : $"DCGAN generator: Linear({options.LatentDim}→{w}·7·7) → BatchNorm → ReLU → " +
+              $"ConvTranspose({w}→{w / 2}, 4, stride 2) → BatchNorm → ReLU → ConvTranspose({w / 2}→1, 4, stride 2) → Tanh";
+        var d = options.DiscriminatorWidth;
+        var discriminator = options.DiscriminatorSpectralNorm
+            ? $"discriminator: two strided convolutions ({d}, {d * 2} channels, LeakyReLU 0.2) → Linear → logit, every layer spectrally normalised"
+            : $"discriminator: two strided convolutions ({d}, {d * 2} channels, LeakyReLU 0.2, BatchNorm) → Linear → logit";
+        return generator + "; " + discriminator;
     }
 
     /// <summary>Mean figures over the checkpoint's last epoch, from the run's metrics.</summary>
@@ -240,6 +275,9 @@ public sealed record ExportRequest
 
     /// <summary>Export the live generator instead of its weight average.</summary>
     public bool Live { get; init; }
+
+    /// <summary>Batches of fresh latents to recompute BatchNorm statistics from (0 = keep the checkpoint's).</summary>
+    public int RecalibrationBatches { get; init; }
 
     /// <summary>The model repository.</summary>
     public required string ModelsDirectory { get; init; }

@@ -19,7 +19,7 @@ public static class GeneratorExport
             generator.Width,
             DcganGenerator.ProjectSize,
             Norm(generator.ProjectNorm),
-            [new UpBlockWeights(ConvT(generator.Up), Norm(generator.UpNorm))],
+            generator.Blocks.Select(b => new UpBlockWeights(ConvT(b.Conv), Norm(b.Norm))).ToList(),
             ConvT(generator.Output));
     }
 

@@ -42,11 +42,11 @@ public sealed class GanTrainer : IDisposable
         }
 
         torch.manual_seed(options.Seed);
-        _generator = new DcganGenerator(options.LatentDim, options.GeneratorWidth);
-        _discriminator = new DcganDiscriminator(options.DiscriminatorWidth);
+        _generator = new DcganGenerator(options.LatentDim, options.GeneratorWidth, refine: options.GeneratorRefine);
+        _discriminator = new DcganDiscriminator(options.DiscriminatorWidth, spectralNorm: options.DiscriminatorSpectralNorm);
         DcganInit.Apply(_generator);
         DcganInit.Apply(_discriminator);
-        _averageGenerator = new DcganGenerator(options.LatentDim, options.GeneratorWidth);
+        _averageGenerator = new DcganGenerator(options.LatentDim, options.GeneratorWidth, refine: options.GeneratorRefine);
         _average = new WeightAverage(_generator, _averageGenerator, options.EmaDecay);
         _generatorOptimizer = optim.Adam(_generator.parameters(), options.GeneratorLearningRate, options.Beta1, options.Beta2);
         _discriminatorOptimizer = optim.Adam(_discriminator.parameters(), options.DiscriminatorLearningRate, options.Beta1, options.Beta2);

@@ -70,6 +70,12 @@ public sealed record TrainOptions
     /// <summary>Discriminator width (channels of its first layer).</summary>
     public int DiscriminatorWidth { get; init; } = 64;
 
+    /// <summary>Give the generator a 28×28 stage of a quarter of its width and a 3×3 output layer.</summary>
+    public bool GeneratorRefine { get; init; }
+
+    /// <summary>Spectrally normalise the discriminator's layers (and drop its BatchNorm).</summary>
+    public bool DiscriminatorSpectralNorm { get; init; }
+
     /// <summary>Continue from the newest checkpoint in the output folder.</summary>
     public bool Resume { get; init; }
 
