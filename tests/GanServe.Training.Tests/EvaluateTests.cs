@@ -47,6 +47,14 @@ public sealed class EvaluateTests
         var chart = File.ReadAllBytes(Path.Combine(models, Generator, QualityEvaluator.ChartFile));
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, chart.Take(4).ToArray());
         Assert.Contains("Fréchet distance", EvaluateCommand.Summary(result), StringComparison.Ordinal);
+
+        // The breakdown is printed, not stored: the card keeps exactly the design's fields (checked above).
+        var parts = result.Quality.Breakdown!;
+        Assert.InRange(parts.MeanTerm, 0, result.Quality.FrechetDistance + 1e-9);
+        Assert.True(parts.GeneratedVariance > 0 && parts.TestVariance > 0);
+        Assert.Equal(10, parts.PerClass.Count);
+        Assert.Equal(10, parts.PerClassFloor.Count);
+        Assert.Contains("of which ‖mean difference‖²", EvaluateCommand.Summary(result), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -49,4 +49,32 @@ public sealed record ClassShares(double[] Shares, int ClassesUnderFivePercent, d
         var kl = shares.Where(p => p > 0).Sum(p => p * Math.Log(p * classes));
         return new ClassShares(shares, shares.Count(p => p < RareShare), kl, confidence / count);
     }
+
+    /// <summary>The class of each row's largest logit (the first on ties), from row-major logits [count, classes].</summary>
+    public static int[] Predictions(ReadOnlySpan<float> logits, int classes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(classes, 2);
+        if (logits.Length % classes != 0)
+        {
+            throw new ArgumentException($"{logits.Length} logits are not a whole number of rows of {classes}.", nameof(logits));
+        }
+
+        var predictions = new int[logits.Length / classes];
+        for (var r = 0; r < predictions.Length; r++)
+        {
+            var row = logits.Slice(r * classes, classes);
+            var best = 0;
+            for (var k = 1; k < classes; k++)
+            {
+                if (row[k] > row[best])
+                {
+                    best = k;
+                }
+            }
+
+            predictions[r] = best;
+        }
+
+        return predictions;
+    }
 }

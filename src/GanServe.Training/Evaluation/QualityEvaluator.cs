@@ -81,9 +81,23 @@ public static class QualityEvaluator
         Stage($"classify {floorCount} training images");
 
         var testStats = FeatureStatistics.Of(testFeatures, test.Count, classifier.FeatureDim);
-        var distance = FrechetDistance.Between(FeatureStatistics.Of(generatedFeatures, request.Samples, classifier.FeatureDim), testStats);
+        var generatedStats = FeatureStatistics.Of(generatedFeatures, request.Samples, classifier.FeatureDim);
+        var distance = FrechetDistance.Between(generatedStats, testStats);
         var floor = FrechetDistance.Between(FeatureStatistics.Of(trainFeatures, floorCount, classifier.FeatureDim), testStats);
         var shares = ClassShares.FromLogits(generatedLogits, classNames.Count);
+        var breakdown = FrechetBreakdown.Of(
+            generatedStats,
+            testStats,
+            ClassShares.Predictions(generatedLogits, classNames.Count),
+            generatedFeatures,
+            test.Labels,
+            testFeatures,
+            classifier.FeatureDim,
+            classNames.Count) with
+        {
+            PerClassFloor = FrechetBreakdown.WithinClasses(
+                trainFeatures, train.Labels.Take(floorCount).Select(l => (int)l).ToList(), testFeatures, test.Labels.Select(l => (int)l).ToList(), classifier.FeatureDim, classNames.Count),
+        };
         Stage("statistics");
 
         var report = new QualityReport(
@@ -95,7 +109,10 @@ public static class QualityEvaluator
             shares,
             classifierModel.Card.Name,
             classifierModel.Version,
-            testAccuracy);
+            testAccuracy)
+        {
+            Breakdown = breakdown,
+        };
         var card = generatorModel.Card;
         card.Quality = report.ToJson();
         var modelDir = Path.Combine(request.ModelsDirectory, request.Model);
@@ -273,6 +290,9 @@ public sealed record QualityReport(
     int ClassifierVersion,
     double ClassifierTestAccuracy)
 {
+    /// <summary>Where the distance comes from (printed by <c>evaluate</c>, not written into the card).</summary>
+    public FrechetBreakdown? Breakdown { get; init; }
+
     /// <summary>The card's <c>quality</c> object, fields in the order the design names them.</summary>
     public JsonElement ToJson()
     {
