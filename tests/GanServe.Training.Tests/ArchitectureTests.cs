@@ -222,6 +222,56 @@ public sealed class ArchitectureTests
         Assert.True(double.IsFinite(summary.DiscriminatorLoss) && double.IsFinite(summary.GeneratorLoss));
     }
 
+    [Fact]
+    public void InitGenerator_WithWarmup_HoldsTheGivenGeneratorWhileTheDiscriminatorLearns()
+    {
+        var (run, options) = RefinedRun.Value;
+        var source = Path.Combine(run, "checkpoints", "epoch-001");
+        var dir = Directory.CreateTempSubdirectory("init-run-").FullName;
+        var init = options with { OutputDirectory = dir, InitGeneratorFrom = source, DiscriminatorWarmupSteps = 4, Seed = 9 };
+
+        using (var trainer = new GanTrainer(init, TextWriter.Null))
+        {
+            trainer.Train(FashionMnist.Load(SyntheticIdx.DataDirectory(), train: true));
+        }
+
+        // All 4 steps were warm-up: both generators equal the source's; the fresh D trained.
+        Assert.Empty(Differences(options, Path.Combine(source, "generator-ema.bin"), Path.Combine(dir, "checkpoints", "epoch-001", "generator-ema.bin")));
+        // The live generator's weights are held too; its BatchNorm running statistics follow the batches it draws.
+        Assert.All(
+            Differences(options, Path.Combine(source, "generator.bin"), Path.Combine(dir, "checkpoints", "epoch-001", "generator.bin")),
+            name => Assert.Matches(@"Norm\.(running_mean|running_var|num_batches_tracked)$", name));
+        Assert.NotEqual(File.ReadAllBytes(Path.Combine(source, "discriminator.bin")), File.ReadAllBytes(Path.Combine(dir, "checkpoints", "epoch-001", "discriminator.bin")));
+        var rows = StepMetrics.ReadCsv(Path.Combine(dir, "metrics.csv"));
+        Assert.All(rows, r => Assert.Equal(0, r.GeneratorGradNorm));
+        Assert.All(rows, r => Assert.True(double.IsFinite(r.GeneratorLoss)));
+
+        // Past the warm-up the generator learns; the card says where it started.
+        var later = Directory.CreateTempSubdirectory("init-run2-").FullName;
+        using (var trainer = new GanTrainer(init with { OutputDirectory = later, DiscriminatorWarmupSteps = 2 }, TextWriter.Null))
+        {
+            trainer.Train(FashionMnist.Load(SyntheticIdx.DataDirectory(), train: true));
+        }
+
+        Assert.NotEqual(File.ReadAllBytes(Path.Combine(source, "generator.bin")), File.ReadAllBytes(Path.Combine(later, "checkpoints", "epoch-001", "generator.bin")));
+        Assert.Equal([0, 0], StepMetrics.ReadCsv(Path.Combine(later, "metrics.csv")).Take(2).Select(r => r.GeneratorGradNorm).ToArray());
+        var models = Directory.CreateTempSubdirectory("models-").FullName;
+        var card = ModelCardJson.Load(ExportCommand.Export(new ExportRequest { RunDirectory = later, ModelsDirectory = models, Name = "tiny-init" }, TextWriter.Null).CardPath);
+        Assert.Contains("epoch-001", card.Training!.InitialisedFrom, StringComparison.Ordinal);
+        Assert.Equal(2, card.Training.Hyperparameters["discriminatorWarmupSteps"]);
+    }
+
+    [Fact]
+    public void InitGenerator_FolderWithoutACheckpoint_IsAUsageError()
+    {
+        var empty = Directory.CreateTempSubdirectory("no-ckpt-").FullName;
+        var cl = new CommandLine(["--init-generator", empty], new HashSet<string>());
+
+        var ex = Assert.Throws<UsageException>(() => TrainCommand.Parse(cl));
+
+        Assert.Contains("not a checkpoint folder", ex.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(new[] { "--refine", "--g-width", "130" }, "multiple of 4")]
     [InlineData(new[] { "--g-width", "0" }, "--g-width must be positive")]
@@ -245,6 +295,17 @@ public sealed class ArchitectureTests
         Assert.True(options.DiscriminatorSpectralNorm);
         Assert.Equal(256, options.GeneratorWidth);
         Assert.Equal(32, options.DiscriminatorWidth);
+    }
+
+    /// <summary>Names of the state entries in which two saved generators differ.</summary>
+    private static List<string> Differences(TrainOptions options, string first, string second)
+    {
+        using var a = new DcganGenerator(options.LatentDim, options.GeneratorWidth, refine: options.GeneratorRefine);
+        using var b = new DcganGenerator(options.LatentDim, options.GeneratorWidth, refine: options.GeneratorRefine);
+        a.load(first);
+        b.load(second);
+        var other = b.state_dict();
+        return a.state_dict().Where(e => e.Value.to_type(ScalarType.Float64).sub(other[e.Key].to_type(ScalarType.Float64)).abs().max().item<double>() != 0).Select(e => e.Key).ToList();
     }
 
     private static void Randomise(DcganGenerator generator)

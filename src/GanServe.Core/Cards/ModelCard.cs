@@ -136,6 +136,9 @@ public sealed class TrainingReport
 
     /// <summary>Hyper-parameters (learning rates, betas, EMA decay...).</summary>
     public Dictionary<string, double> Hyperparameters { get; set; } = [];
+
+    /// <summary>Where the generator's starting weights came from, when not from a fresh initialisation.</summary>
+    public string? InitialisedFrom { get; set; }
 }
 
 /// <summary>Reads and writes model cards as indented camelCase JSON.</summary>

@@ -11,6 +11,7 @@ public static class TrainCommand
         train [--data DIR] [--out DIR] [--epochs 20] [--batch-size 128] [--lr-g 2e-4] [--lr-d 2e-4]
               [--beta1 0.5] [--beta2 0.999] [--ema-decay 0.999] [--real-label 1.0] [--seed 1]
               [--lr-decay-from EPOCH] [--g-width 128] [--d-width 64] [--refine] [--spectral-norm]
+              [--init-generator CHECKPOINT_DIR] [--d-warmup-steps N]
               [--loss non-saturating|minimax] [--max-steps N] [--limit N] [--threads N] [--resume]
         """;
 
@@ -47,6 +48,8 @@ public static class TrainCommand
             DiscriminatorWidth = Positive(cl.Int("d-width", 64), "d-width"),
             GeneratorRefine = cl.Flag("refine"),
             DiscriminatorSpectralNorm = cl.Flag("spectral-norm"),
+            InitGeneratorFrom = cl.Text("init-generator"),
+            DiscriminatorWarmupSteps = cl.Int("d-warmup-steps", 0),
         };
         if (options.LearningRateDecayFromEpoch < 0 || options.LearningRateDecayFromEpoch >= options.Epochs)
         {
@@ -56,6 +59,16 @@ public static class TrainCommand
         if (options.GeneratorWidth % (options.GeneratorRefine ? 4 : 2) != 0)
         {
             throw new UsageException($"--g-width must be a multiple of {(options.GeneratorRefine ? 4 : 2)}.");
+        }
+
+        if (options.DiscriminatorWarmupSteps < 0)
+        {
+            throw new UsageException("--d-warmup-steps must be 0 or positive.");
+        }
+
+        if (options.InitGeneratorFrom is { } init && !File.Exists(Path.Combine(init, "generator-ema.bin")))
+        {
+            throw new UsageException($"--init-generator: '{init}' is not a checkpoint folder (no generator-ema.bin).");
         }
 
         if (options.EmaDecay is < 0 or >= 1)

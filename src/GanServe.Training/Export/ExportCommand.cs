@@ -208,6 +208,14 @@ public static class ExportCommand
                 ["realLabel"] = options.RealLabel,
             },
         };
+        if (options.DiscriminatorWarmupSteps > 0)
+        {
+            card.Training.Hyperparameters["discriminatorWarmupSteps"] = options.DiscriminatorWarmupSteps;
+        }
+
+        card.Training.InitialisedFrom = options.InitGeneratorFrom is { } init
+            ? $"the generator of checkpoint {init.Replace('\\', '/')} (this run's epochs and steps come on top of that checkpoint's)"
+            : null;
         if (options.LearningRateDecayFromEpoch > 0)
         {
             // Both rates fell linearly from this epoch to the run's last step.

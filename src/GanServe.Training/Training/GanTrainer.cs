@@ -86,6 +86,12 @@ public sealed class GanTrainer : IDisposable
                 $"--resume given but no checkpoint found under '{paths.Checkpoints}'.");
             _log.WriteLine($"Resuming after epoch {state.Epoch} (step {state.Step}).");
         }
+        else if (_options.InitGeneratorFrom is { } init)
+        {
+            _generator.load(Path.Combine(init, "generator.bin"));
+            _averageGenerator.load(Path.Combine(init, "generator-ema.bin"));
+            _log.WriteLine($"Generator starts from {init}; discriminator and optimisers start fresh.");
+        }
 
         // Written on resume too: the card records the settings the newest steps ran with (epochs, decay).
         File.WriteAllText(paths.Options, JsonSerializer.Serialize(_options, SummaryJson) + "\n");
@@ -206,6 +212,31 @@ public sealed class GanTrainer : IDisposable
         _discriminatorOptimizer.zero_grad();
         dLoss.backward();
         _discriminatorOptimizer.step();
+
+        if (step <= _options.DiscriminatorWarmupSteps)
+        {
+            // Warm-up: the generator is held while a fresh discriminator learns to tell its samples apart;
+            // its loss is still recorded (no gradient taken).
+            float heldLoss;
+            using (no_grad())
+            {
+                using var heldLogits = _discriminator.forward(fake);
+                using var held = _options.Loss == GeneratorLoss.NonSaturating
+                    ? nn.functional.binary_cross_entropy_with_logits(heldLogits, ones_like(heldLogits))
+                    : -nn.functional.binary_cross_entropy_with_logits(heldLogits, zeros_like(heldLogits));
+                heldLoss = held.item<float>();
+            }
+
+            return new StepMetrics(
+                step,
+                epoch,
+                dLoss.item<float>(),
+                heldLoss,
+                realLogits.sigmoid().mean().item<float>(),
+                fakeLogits.sigmoid().mean().item<float>(),
+                0,
+                elapsed);
+        }
 
         // Generator: non-saturating −log D(G(z)) by default, or the minimax log(1 − D(G(z))).
         var logits = _discriminator.forward(fake);

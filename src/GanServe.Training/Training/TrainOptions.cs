@@ -76,6 +76,15 @@ public sealed record TrainOptions
     /// <summary>Spectrally normalise the discriminator's layers (and drop its BatchNorm).</summary>
     public bool DiscriminatorSpectralNorm { get; init; }
 
+    /// <summary>
+    /// A checkpoint folder whose generator (live and averaged) a new run starts from, instead of a fresh
+    /// initialisation; the discriminator and both optimisers start fresh. Ignored on resume.
+    /// </summary>
+    public string? InitGeneratorFrom { get; init; }
+
+    /// <summary>Steps at the start of the run in which only the discriminator learns (the generator is held).</summary>
+    public long DiscriminatorWarmupSteps { get; init; }
+
     /// <summary>Continue from the newest checkpoint in the output folder.</summary>
     public bool Resume { get; init; }
 
