@@ -25,14 +25,7 @@ public sealed record ClassShares(double[] Shares, int ClassesUnderFivePercent, d
         for (var r = 0; r < count; r++)
         {
             var row = logits.Slice(r * classes, classes);
-            var best = 0;
-            for (var k = 1; k < classes; k++)
-            {
-                if (row[k] > row[best])
-                {
-                    best = k;
-                }
-            }
+            var best = Largest(row);
 
             // max softmax probability = 1 / Σ exp(z_k − z_max), stable for any logit size.
             double sum = 0;
@@ -62,19 +55,23 @@ public sealed record ClassShares(double[] Shares, int ClassesUnderFivePercent, d
         var predictions = new int[logits.Length / classes];
         for (var r = 0; r < predictions.Length; r++)
         {
-            var row = logits.Slice(r * classes, classes);
-            var best = 0;
-            for (var k = 1; k < classes; k++)
-            {
-                if (row[k] > row[best])
-                {
-                    best = k;
-                }
-            }
-
-            predictions[r] = best;
+            predictions[r] = Largest(logits.Slice(r * classes, classes));
         }
 
         return predictions;
+    }
+
+    private static int Largest(ReadOnlySpan<float> row)
+    {
+        var best = 0;
+        for (var k = 1; k < row.Length; k++)
+        {
+            if (row[k] > row[best])
+            {
+                best = k;
+            }
+        }
+
+        return best;
     }
 }

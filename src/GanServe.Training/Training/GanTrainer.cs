@@ -220,10 +220,7 @@ public sealed class GanTrainer : IDisposable
             float heldLoss;
             using (no_grad())
             {
-                using var heldLogits = _discriminator.forward(fake);
-                using var held = _options.Loss == GeneratorLoss.NonSaturating
-                    ? nn.functional.binary_cross_entropy_with_logits(heldLogits, ones_like(heldLogits))
-                    : -nn.functional.binary_cross_entropy_with_logits(heldLogits, zeros_like(heldLogits));
+                using var held = GeneratorLossOf(_discriminator.forward(fake));
                 heldLoss = held.item<float>();
             }
 
@@ -240,9 +237,7 @@ public sealed class GanTrainer : IDisposable
 
         // Generator: non-saturating −log D(G(z)) by default, or the minimax log(1 − D(G(z))).
         var logits = _discriminator.forward(fake);
-        var gLoss = _options.Loss == GeneratorLoss.NonSaturating
-            ? nn.functional.binary_cross_entropy_with_logits(logits, ones_like(logits))
-            : -nn.functional.binary_cross_entropy_with_logits(logits, zeros_like(logits));
+        var gLoss = GeneratorLossOf(logits);
         _generatorOptimizer.zero_grad();
         gLoss.backward();
         var gradNorm = GradientNorm(_generator);
@@ -259,6 +254,11 @@ public sealed class GanTrainer : IDisposable
             gradNorm,
             elapsed);
     }
+
+    /// <summary>The generator's loss for D's logits on its samples, in the run's loss form.</summary>
+    private Tensor GeneratorLossOf(Tensor logits) => _options.Loss == GeneratorLoss.NonSaturating
+        ? nn.functional.binary_cross_entropy_with_logits(logits, ones_like(logits))
+        : -nn.functional.binary_cross_entropy_with_logits(logits, zeros_like(logits));
 
     /// <summary>
     /// Linear decay after <see cref="TrainOptions.LearningRateDecayFromEpoch"/>; the rates are set on every step
