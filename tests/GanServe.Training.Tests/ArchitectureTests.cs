@@ -76,13 +76,8 @@ public sealed class ArchitectureTests
     {
         using var d = new DcganDiscriminator(8, spectralNorm: true);
         DcganInit.Apply(d);
-        d.train();
         using var images = rand(4, 1, 28, 28) * 2 - 1;
-        for (var i = 0; i < 60; i++)
-        {
-            using var scope = NewDisposeScope();
-            d.forward(images);
-        }
+        RefineSingularVectors(d, images, 60);
 
         var weights = d.parameters().Where(p => p.dim() > 1).ToList();
         var sigmas = d.SpectralSigmas();
@@ -104,13 +99,8 @@ public sealed class ArchitectureTests
     {
         using var d = new DcganDiscriminator(8, spectralNorm: true);
         DcganInit.Apply(d);
-        d.train();
         using var images = rand(3, 1, 28, 28) * 2 - 1;
-        for (var i = 0; i < 30; i++)
-        {
-            using var scope = NewDisposeScope();
-            d.forward(images);
-        }
+        RefineSingularVectors(d, images, 30);
 
         d.eval();
         using var before = d.forward(images).detach();
@@ -134,12 +124,7 @@ public sealed class ArchitectureTests
         var file = Path.Combine(Directory.CreateTempSubdirectory("sn-").FullName, "d.bin");
         using var images = rand(2, 1, 28, 28);
         using var d = new DcganDiscriminator(8, spectralNorm: true);
-        d.train();
-        for (var i = 0; i < 5; i++)
-        {
-            using var scope = NewDisposeScope();
-            d.forward(images);
-        }
+        RefineSingularVectors(d, images, 5);
 
         d.eval();
         using var expected = d.forward(images).detach();
@@ -295,6 +280,17 @@ public sealed class ArchitectureTests
         Assert.True(options.DiscriminatorSpectralNorm);
         Assert.Equal(256, options.GeneratorWidth);
         Assert.Equal(32, options.DiscriminatorWidth);
+    }
+
+    /// <summary>Training-mode forward passes: each refines the power-iteration estimates once.</summary>
+    private static void RefineSingularVectors(DcganDiscriminator d, Tensor images, int passes)
+    {
+        d.train();
+        for (var i = 0; i < passes; i++)
+        {
+            using var scope = NewDisposeScope();
+            d.forward(images);
+        }
     }
 
     /// <summary>Names of the state entries in which two saved generators differ.</summary>
