@@ -136,10 +136,40 @@ public sealed class StartupTests : IDisposable
         var (exitCode, output) = await ServerProcess.RunUntilExitAsync(
             new Dictionary<string, string> { ["GanServe__Inference__Provider"] = "Cuda" }, TimeSpan.FromSeconds(60));
 
-        Assert.NotNull(exitCode);
-        Assert.NotEqual(0, exitCode);
-        Assert.Contains("GanServe:Inference:Provider is Cuda", output, StringComparison.Ordinal);
+        Assert.Equal(StartupFailure.ConfigurationExitCode, exitCode);
+        Assert.Contains("GanServe did not start: GanServe:Inference:Provider is Cuda", output, StringComparison.Ordinal);
         Assert.Contains("Failed to load", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("GanServe__Batching__MaxBatchSize", "lots", "GanServe did not start: Failed to convert configuration value 'lots' at 'GanServe:Batching:MaxBatchSize'")]
+    [InlineData("GanServe__Batching__MaxBatchSize", "0", "GanServe did not start: GanServe:Batching:MaxBatchSize must be between 1 and 4096.")]
+    public async Task Process_WithBadSetting_ExitsWithOneLineNamingTheKey(string variable, string value, string expected)
+    {
+        var (exitCode, output) = await ServerProcess.RunUntilExitAsync(new Dictionary<string, string> { [variable] = value }, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(StartupFailure.ConfigurationExitCode, exitCode);
+        Assert.Contains(expected, output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Describe_ConfigurationErrors_OneLineEach_OtherErrorsNotRecognised()
+    {
+        var invalid = new OptionsValidationException("", typeof(GanServeOptions), ["GanServe:A must be 1.", "GanServe:B must be 2."]);
+        var unparsable = new InvalidOperationException("Failed to convert configuration value 'x' at 'GanServe:A' to type 'System.Int32'.", new FormatException("bad"));
+        var own = new InvalidOperationException("GanServe:Inference:Provider is Cuda but\nit did not load");
+
+        Assert.Equal("GanServe did not start: GanServe:A must be 1.; GanServe:B must be 2.", StartupFailure.Describe(invalid));
+        Assert.Equal("GanServe did not start: GanServe:A must be 1.; GanServe:B must be 2.", StartupFailure.Describe(new AggregateException(invalid)));
+        Assert.Equal("GanServe did not start: GanServe:A must be 1.; GanServe:B must be 2.", StartupFailure.Describe(new InvalidOperationException("wrapper", invalid)));
+        Assert.Equal("GanServe did not start: Failed to convert configuration value 'x' at 'GanServe:A' to type 'System.Int32'.", StartupFailure.Describe(unparsable));
+        Assert.Equal("GanServe did not start: GanServe:Inference:Provider is Cuda but it did not load", StartupFailure.Describe(own));
+        Assert.Null(StartupFailure.Describe(new InvalidOperationException("Sequence contains no elements")));
+        Assert.Null(StartupFailure.Describe(new NullReferenceException()));
+        Assert.Null(StartupFailure.Describe(new AggregateException(new IOException("a"), new IOException("b"))));
     }
 
     [Fact]
