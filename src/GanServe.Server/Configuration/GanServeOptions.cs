@@ -112,7 +112,7 @@ public sealed class RequestOptions
     public int MaxScale { get; set; } = 16;
 
     /// <summary>The most output pixels one answer may hold (all images together, after scaling).</summary>
-    [Range(1, 1_000_000_000, ErrorMessage = "GanServe:Requests:MaxPixelsPerResponse must be between {1} and {2}.")]
+    [Range(typeof(long), "1", "1000000000", ErrorMessage = "GanServe:Requests:MaxPixelsPerResponse must be between {1} and {2}.")]
     public long MaxPixelsPerResponse { get; set; } = 16_777_216;
 
     /// <summary>The deadline of a request that sends no <c>X-GanServe-Timeout</c>.</summary>

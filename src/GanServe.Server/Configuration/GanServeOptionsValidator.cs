@@ -9,11 +9,15 @@ namespace GanServe.Server.Configuration;
 /// </summary>
 public sealed class GanServeOptionsValidator : IValidateOptions<GanServeOptions>
 {
+    /// <summary>The shortest <see cref="GanServeOptions.ShutdownTimeout"/> accepted.</summary>
+    public static readonly TimeSpan MinimumShutdownTimeout = TimeSpan.FromSeconds(1);
+
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, GanServeOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
+        Annotations(options, failures);
         Annotations(options.Inference, failures);
         Annotations(options.Batching, failures);
         Annotations(options.Requests, failures);
@@ -30,7 +34,12 @@ public sealed class GanServeOptionsValidator : IValidateOptions<GanServeOptions>
                 + $"GanServe:Batching:QueueCapacity ({batching.QueueCapacity}).");
         }
 
-        if (options.DrainDelay >= options.ShutdownTimeout && options.ShutdownTimeout > TimeSpan.Zero)
+        if (options.ShutdownTimeout < MinimumShutdownTimeout)
+        {
+            // Under a second there is no time to answer what is queued: SIGTERM would reset accepted requests.
+            failures.Add($"GanServe:ShutdownTimeout ({options.ShutdownTimeout}) must be at least {MinimumShutdownTimeout}.");
+        }
+        else if (options.DrainDelay >= options.ShutdownTimeout)
         {
             failures.Add($"GanServe:DrainDelay ({options.DrainDelay}) must be shorter than GanServe:ShutdownTimeout ({options.ShutdownTimeout}).");
         }

@@ -66,7 +66,7 @@ public sealed class ExecutionProviders(IOptions<GanServeOptions> options)
             {
                 session.Dispose();
                 throw new InvalidOperationException(
-                    $"GanServe:Inference:Provider is Cuda but the CUDA execution provider did not load (device {_options.DeviceId}): {ex.Message}", ex);
+                    $"GanServe:Inference:Provider is Cuda but the CUDA execution provider did not load (device {_options.DeviceId}): {FirstLine(ex.Message)}", ex);
             }
 
             // Auto: the CPU options are still usable; the provider list is unchanged when appending fails.

@@ -28,6 +28,13 @@ public sealed class StartupTests : IDisposable
     [InlineData("GanServe:Limits:MaxRequestHeadersTotalSize", "100", "GanServe:Limits:MaxRequestHeadersTotalSize")]
     [InlineData("GanServe:Limits:MaxConcurrentConnections", "0", "GanServe:Limits:MaxConcurrentConnections")]
     [InlineData("GanServe:Limits:RequestHeadersTimeout", "00:00:00", "GanServe:Limits:RequestHeadersTimeout")]
+    [InlineData("GanServe:Requests:MaxPixelsPerResponse", "99999999999999", "GanServe:Requests:MaxPixelsPerResponse must be between 1 and 1000000000")]
+    [InlineData("GanServe:ShutdownTimeout", "00:00:00", "GanServe:ShutdownTimeout (00:00:00) must be at least 00:00:01")]
+    [InlineData("GanServe:DrainDelay", "00:00:30", "GanServe:DrainDelay (00:00:30) must be shorter than GanServe:ShutdownTimeout")]
+    [InlineData("GanServe:DrainDelay", "-00:00:01", "GanServe:DrainDelay must be between 00:00:00 and 00:10:00")]
+    [InlineData("GanServe:Batching:Buckets:0", "abc", "GanServe:Batching:Buckets:0 ('abc') must be a whole number")]
+    [InlineData("GanServe:Batching:Buckets:1", "1.5", "GanServe:Batching:Buckets:1 ('1.5') must be a whole number")]
+    [InlineData("GanServe:Batching:Buckets", "8", "GanServe:Batching:Buckets is a list")]
     public void Start_WithBadSetting_FailsNamingTheKey(string key, string value, string named)
     {
         _repository.AddFake("fake");
@@ -143,7 +150,9 @@ public sealed class StartupTests : IDisposable
     }
 
     [Theory]
-    [InlineData("GanServe__Batching__MaxBatchSize", "lots", "GanServe did not start: Failed to convert configuration value 'lots' at 'GanServe:Batching:MaxBatchSize'")]
+    [InlineData("GanServe__Batching__MaxBatchSize", "lots", "GanServe did not start: GanServe:Batching:MaxBatchSize ('lots') must be a whole number.")]
+    [InlineData("GanServe__Inference__Provider", "Gpu", "GanServe did not start: GanServe:Inference:Provider ('Gpu') must be Auto, Cuda or Cpu.")]
+    [InlineData("GanServe__Batching__Buckets__0", "abc", "GanServe did not start: GanServe:Batching:Buckets:0 ('abc') must be a whole number.")]
     [InlineData("GanServe__Batching__MaxBatchSize", "0", "GanServe did not start: GanServe:Batching:MaxBatchSize must be between 1 and 4096.")]
     public async Task Process_WithBadSetting_ExitsWithOneLineNamingTheKey(string variable, string value, string expected)
     {
@@ -160,12 +169,20 @@ public sealed class StartupTests : IDisposable
     {
         var invalid = new OptionsValidationException("", typeof(GanServeOptions), ["GanServe:A must be 1.", "GanServe:B must be 2."]);
         var unparsable = new InvalidOperationException("Failed to convert configuration value 'x' at 'GanServe:A' to type 'System.Int32'.", new FormatException("bad"));
+        var duration = new InvalidOperationException("Failed to convert configuration value 'soon' at 'GanServe:B' to type 'System.TimeSpan'.");
+        var inUse = new IOException("Failed to bind to address http://127.0.0.1:8080: address already in use.");
+        var badUrl = Assert.Throws<FormatException>(() => Microsoft.AspNetCore.Http.BindingAddress.Parse("bogus"));
         var own = new InvalidOperationException("GanServe:Inference:Provider is Cuda but\nit did not load");
 
-        Assert.Equal("GanServe did not start: GanServe:A must be 1.; GanServe:B must be 2.", StartupFailure.Describe(invalid));
-        Assert.Equal("GanServe did not start: GanServe:A must be 1.; GanServe:B must be 2.", StartupFailure.Describe(new AggregateException(invalid)));
-        Assert.Equal("GanServe did not start: GanServe:A must be 1.; GanServe:B must be 2.", StartupFailure.Describe(new InvalidOperationException("wrapper", invalid)));
-        Assert.Equal("GanServe did not start: Failed to convert configuration value 'x' at 'GanServe:A' to type 'System.Int32'.", StartupFailure.Describe(unparsable));
+        Assert.Equal("GanServe did not start: GanServe:A must be 1. GanServe:B must be 2.", StartupFailure.Describe(invalid));
+        Assert.Equal("GanServe did not start: GanServe:A must be 1. GanServe:B must be 2.", StartupFailure.Describe(new AggregateException(invalid)));
+        Assert.Equal("GanServe did not start: GanServe:A must be 1. GanServe:B must be 2.", StartupFailure.Describe(new InvalidOperationException("wrapper", invalid)));
+        Assert.Equal("GanServe did not start: GanServe:A ('x') must be a whole number.", StartupFailure.Describe(unparsable));
+        Assert.Equal("GanServe did not start: GanServe:B ('soon') must be a duration such as 00:00:05 (hh:mm:ss).", StartupFailure.Describe(duration));
+        Assert.Equal("GanServe did not start: Failed to bind to address http://127.0.0.1:8080: address already in use (set the address with --urls or ASPNETCORE_URLS).", StartupFailure.Describe(inUse));
+        Assert.StartsWith("GanServe did not start: the listen address is not a valid URL: Invalid url: 'bogus'", StartupFailure.Describe(badUrl), StringComparison.Ordinal);
+        Assert.Null(StartupFailure.Describe(new FormatException("Invalid url: 'thrown elsewhere'")));
+        Assert.Null(StartupFailure.Describe(new IOException("disk full")));
         Assert.Equal("GanServe did not start: GanServe:Inference:Provider is Cuda but it did not load", StartupFailure.Describe(own));
         Assert.Null(StartupFailure.Describe(new InvalidOperationException("Sequence contains no elements")));
         Assert.Null(StartupFailure.Describe(new NullReferenceException()));
