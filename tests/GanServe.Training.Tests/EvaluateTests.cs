@@ -58,6 +58,37 @@ public sealed class EvaluateTests
     }
 
     [Fact]
+    public void Evaluate_OlderVersion_MeasuresThatFileAndLeavesTheCardAlone()
+    {
+        var models = TinyRepository();
+        var cardPath = Path.Combine(models, Generator, "model.json");
+        var card = ModelCardJson.Load(cardPath);
+        // Version 2: another generator; version 3: listed, its file missing.
+        var second = Path.Combine(models, Generator, "2", "model.onnx");
+        GeneratorGraph.Save(RandomGeneratorWeights.Create(latentDim: 8, channels: 1, projectChannels: 8, projectSize: 7, blocks: 1, seed: 12), second);
+        card.Versions["2"] = new ModelVersionInfo { File = "2/model.onnx", Sha256 = ModelCardJson.Sha256Of(second) };
+        card.Versions["3"] = new ModelVersionInfo { File = "3/model.onnx", Sha256 = new string('0', 64) };
+        ModelCardJson.Save(card, cardPath);
+        var before = File.ReadAllBytes(cardPath);
+
+        var first = QualityEvaluator.Evaluate(Request(models) with { Version = 1 }, TextWriter.Null);
+        var again = QualityEvaluator.Evaluate(Request(models) with { Version = 1 }, TextWriter.Null);
+        var other = QualityEvaluator.Evaluate(Request(models) with { Version = 2 }, TextWriter.Null);
+
+        Assert.Equal(before, File.ReadAllBytes(cardPath));
+        Assert.False(File.Exists(Path.Combine(models, Generator, QualityEvaluator.ChartFile)));
+        Assert.Null(first.CardPath);
+        Assert.Contains("card and chart were left as they are", EvaluateCommand.Summary(first), StringComparison.Ordinal);
+        Assert.Equal(first.Quality.FrechetDistance, again.Quality.FrechetDistance);
+        Assert.NotEqual(first.Quality.FrechetDistance, other.Quality.FrechetDistance);
+        Assert.Equal(first.Quality.FrechetFloor, other.Quality.FrechetFloor);
+        var missing = Assert.Throws<FileNotFoundException>(() => QualityEvaluator.Evaluate(Request(models), TextWriter.Null));
+        Assert.Contains("3/model.onnx", missing.Message, StringComparison.Ordinal);
+        var unknown = Assert.Throws<GanServe.Training.Cli.UsageException>(() => QualityEvaluator.Evaluate(Request(models) with { Version = 9 }, TextWriter.Null));
+        Assert.Contains("no version 9 (it lists 1, 2, 3)", unknown.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Evaluate_ModelFileNotMatchingItsCard_IsRefused()
     {
         var models = TinyRepository();

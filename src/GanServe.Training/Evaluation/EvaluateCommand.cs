@@ -9,9 +9,10 @@ public static class EvaluateCommand
 {
     /// <summary>Usage text.</summary>
     public const string Usage = """
-        evaluate --model fashion-dcgan [--models models] [--classifier fashion-classifier] [--data DIR]
+        evaluate --model fashion-dcgan [--version N] [--models models] [--classifier fashion-classifier] [--data DIR]
               [--samples 10000] [--batch-size 500] [--threads N]
-              (Fréchet distance over seeds 0..samples-1 vs the test split; floor: the first `samples` training images)
+              (Fréchet distance over seeds 0..samples-1 vs the test split; floor: the first `samples` training images;
+               the card's quality is written for the highest version only, --version of an older one just prints)
         """;
 
     /// <summary>Runs the command.</summary>
@@ -21,6 +22,7 @@ public static class EvaluateCommand
         var request = new EvaluateRequest
         {
             Model = cl.Text("model") ?? throw new UsageException("--model NAME is required."),
+            Version = cl.Text("version") is null ? null : cl.Int("version", 0),
             ModelsDirectory = cl.Text("models", "models"),
             Classifier = cl.Text("classifier", "fashion-classifier"),
             DataDirectory = cl.Text("data", FashionMnist.DefaultDirectory),
@@ -79,7 +81,15 @@ public static class EvaluateCommand
         }
 
         Row("total", result.Stages.Sum(s => s.Seconds).ToString("F1", CultureInfo.InvariantCulture) + " s");
-        text.Append(CultureInfo.InvariantCulture, $"Wrote quality into {result.CardPath} and the chart {result.ChartPath}.\n");
+        if (result.CardPath is null)
+        {
+            text.Append("Not the highest version: the card and chart were left as they are.\n");
+        }
+        else
+        {
+            text.Append(CultureInfo.InvariantCulture, $"Wrote quality into {result.CardPath} and the chart {result.ChartPath}.\n");
+        }
+
         return text.ToString();
     }
 }

@@ -48,7 +48,8 @@ public static class QualityEvaluator
             clock.Restart();
         }
 
-        var generatorModel = RepositoryModel.Open(request.ModelsDirectory, request.Model, ModelCard.GeneratorKind);
+        var generatorModel = RepositoryModel.Open(request.ModelsDirectory, request.Model, ModelCard.GeneratorKind, request.Version);
+        var writesCard = generatorModel.Version == generatorModel.Card.LatestVersion;
         var classifierModel = RepositoryModel.Open(request.ModelsDirectory, request.Classifier, ModelCard.ClassifierKind);
         var classNames = ClassifierCard.ClassNames(classifierModel.Card);
         var testAccuracy = ClassifierCard.TestAccuracy(classifierModel.Card);
@@ -113,6 +114,12 @@ public static class QualityEvaluator
         {
             Breakdown = breakdown,
         };
+        if (!writesCard)
+        {
+            // The card's quality describes the version the server serves by default; an older one is only printed.
+            return new EvaluateResult(report, null, null, stages);
+        }
+
         var card = generatorModel.Card;
         card.Quality = report.ToJson();
         var modelDir = Path.Combine(request.ModelsDirectory, request.Model);
@@ -253,8 +260,11 @@ public sealed record EvaluateRequest
     /// <summary>The model repository.</summary>
     public string ModelsDirectory { get; init; } = "models";
 
-    /// <summary>The generator to measure (its highest version).</summary>
+    /// <summary>The generator to measure.</summary>
     public required string Model { get; init; }
+
+    /// <summary>Which of its versions (null: the highest, whose card entry then receives the figures).</summary>
+    public int? Version { get; init; }
 
     /// <summary>The classifier that measures it.</summary>
     public string Classifier { get; init; } = "fashion-classifier";
@@ -276,7 +286,8 @@ public sealed record EvaluateRequest
 public sealed record StageTime(string Stage, double Seconds);
 
 /// <summary>The figures written into the card, where they went, and the stage times.</summary>
-public sealed record EvaluateResult(QualityReport Quality, string CardPath, string ChartPath, IReadOnlyList<StageTime> Stages);
+/// <remarks><see cref="CardPath"/> and <see cref="ChartPath"/> are null when an older version was measured (nothing is written).</remarks>
+public sealed record EvaluateResult(QualityReport Quality, string? CardPath, string? ChartPath, IReadOnlyList<StageTime> Stages);
 
 /// <summary>The measured quality of a generator, as the card's <c>quality</c> object holds it.</summary>
 public sealed record QualityReport(
@@ -326,7 +337,7 @@ public sealed record QualityReport(
 /// <summary>A model in the repository: its card, its highest version and that version's file, checked against the card's SHA-256.</summary>
 internal sealed record RepositoryModel(ModelCard Card, int Version, string FilePath)
 {
-    public static RepositoryModel Open(string modelsDirectory, string name, string kind)
+    public static RepositoryModel Open(string modelsDirectory, string name, string kind, int? requestedVersion = null)
     {
         if (!ModelNames.IsValid(name))
         {
@@ -345,8 +356,12 @@ internal sealed record RepositoryModel(ModelCard Card, int Version, string FileP
             throw new InvalidDataException($"'{cardPath}' is a {card.Kind} card; a {kind} is needed here.");
         }
 
-        var version = card.LatestVersion ?? throw new InvalidDataException($"'{cardPath}' lists no versions.");
-        var info = card.Versions[version.ToString(CultureInfo.InvariantCulture)];
+        var version = requestedVersion ?? card.LatestVersion ?? throw new InvalidDataException($"'{cardPath}' lists no versions.");
+        if (!card.Versions.TryGetValue(version.ToString(CultureInfo.InvariantCulture), out var info))
+        {
+            throw new UsageException($"'{cardPath}' has no version {version} (it lists {string.Join(", ", card.Versions.Keys)}).");
+        }
+
         var file = Path.Combine(modelsDirectory, name, info.File);
         if (!File.Exists(file))
         {
