@@ -80,7 +80,8 @@ public sealed class ImagesApiTests(OnnxServerFixture server) : IClassFixture<Onn
     [InlineData("1.png?truncation=1e-300", "truncation")]
     [InlineData("1.png?scale=0", "scale")]
     [InlineData("1.png?scale=17", "scale")]
-    [InlineData("1.png?scale=1.5", "scale")]
+    [InlineData("1.png?scale=1.5", "Parameter 'scale' ('1.5') must be a whole number.")]
+    [InlineData("1.png?scale=abc", "Parameter 'scale' ('abc') must be a whole number.")]
     [InlineData("1.png?scale=16", "200000")]
     public async Task GetImage_BadInput_Returns400WithProblem(string path, string detailPart)
     {

@@ -150,7 +150,7 @@ public sealed class InterpolationApiTests(OnnxServerFixture server) : IClassFixt
     [InlineData("from=x&to=2", "from must be")]
     [InlineData("from=1&to=2&frames=1", "frames must be")]
     [InlineData("from=1&to=2&frames=121", "frames must be")]
-    [InlineData("from=1&to=2&frames=abc", "frames")]
+    [InlineData("from=1&to=2&frames=abc", "Parameter 'frames' ('abc') must be a whole number.")]
     [InlineData("from=1&to=2&format=webp", "format")]
     [InlineData("from=1&to=2&truncation=0", "truncation")]
     [InlineData("from=1&to=2&truncation=0,5", "plain number")]
