@@ -35,6 +35,9 @@ public sealed class StartupTests : IDisposable
     [InlineData("GanServe:Batching:Buckets:0", "abc", "GanServe:Batching:Buckets:0 ('abc') must be a whole number")]
     [InlineData("GanServe:Batching:Buckets:1", "1.5", "GanServe:Batching:Buckets:1 ('1.5') must be a whole number")]
     [InlineData("GanServe:Batching:Buckets", "8", "GanServe:Batching:Buckets is a list")]
+    [InlineData("GanServe:Batching:MaxBtchSize", "8", "GanServe:Batching:MaxBtchSize is not a setting (GanServe:Batching has Buckets, MaxBatchSize, MaxQueueDelay, QueueCapacity)")]
+    [InlineData("GanServe:Security:RateLimit:Permits", "8", "GanServe:Security:RateLimit:Permits is not a setting")]
+    [InlineData("GanServe:Model", "x", "GanServe:Model is not a setting")]
     public void Start_WithBadSetting_FailsNamingTheKey(string key, string value, string named)
     {
         _repository.AddFake("fake");
