@@ -194,7 +194,7 @@ public sealed class ConnectionLimitOptions
     public int MaxRequestLineSize { get; set; } = 8 * 1024;
 
     /// <summary>The most open connections; more are closed at once without an answer.</summary>
-    [Range(1, 1_000_000, ErrorMessage = "GanServe:Limits:MaxConcurrentConnections must be between {1} and {2}.")]
+    [Range(typeof(long), "1", "1000000", ErrorMessage = "GanServe:Limits:MaxConcurrentConnections must be between {1} and {2}.")]
     public long MaxConcurrentConnections { get; set; } = 1024;
 
     /// <summary>How long an idle keep-alive connection stays open (longer than a load balancer's own idle timeout).</summary>
@@ -206,10 +206,10 @@ public sealed class ConnectionLimitOptions
     public TimeSpan RequestHeadersTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>The slowest a request body may arrive, in bytes per second after the grace period; 0 turns the check off.</summary>
-    [Range(0, 1_000_000_000, ErrorMessage = "GanServe:Limits:MinRequestBodyBytesPerSecond must be between {1} and {2} (0 = off).")]
+    [Range(0d, 1_000_000_000d, ErrorMessage = "GanServe:Limits:MinRequestBodyBytesPerSecond must be between {1} and {2} (0 = off).")]
     public double MinRequestBodyBytesPerSecond { get; set; } = 240;
 
     /// <summary>How long a request body may arrive slower than <see cref="MinRequestBodyBytesPerSecond"/> at first.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:10:00", ErrorMessage = "GanServe:Limits:MinRequestBodyGracePeriod must be between {1} and {2}.")]
+    [Range(typeof(TimeSpan), "00:00:01.001", "00:10:00", ErrorMessage = "GanServe:Limits:MinRequestBodyGracePeriod must be longer than one second (Kestrel's minimum) and at most {2}.")]
     public TimeSpan MinRequestBodyGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -59,10 +59,9 @@ public static class GanServingExtensions
 
         var services = builder.Services;
         services.AddOptions<GanServeOptions>()
-            .BindConfiguration(GanServeOptions.SectionName)
+            .Configure<IConfiguration>(UnparsedSettingsValidator.BindOrThrow)
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<GanServeOptions>, GanServeOptionsValidator>();
-        services.AddSingleton<IValidateOptions<GanServeOptions>, UnparsedSettingsValidator>();
         services.AddOptions<HostOptions>()
             .Configure<IOptions<GanServeOptions>>((host, serving) => host.ShutdownTimeout = serving.Value.ShutdownTimeout);
         services.AddOptions<KestrelServerOptions>()

@@ -26,6 +26,11 @@ public static partial class StartupFailure
                     return Line($"{match.Groups["key"].Value} ('{match.Groups["value"].Value}') must be {Expected(match.Groups["type"].Value)}.");
                 case InvalidOperationException own when own.Message.StartsWith(GanServe.Server.Configuration.GanServeOptions.SectionName + ":", StringComparison.Ordinal):
                     return Line(own.Message);
+                case InvalidOperationException https when https.Message.StartsWith("Unable to configure HTTPS endpoint", StringComparison.Ordinal):
+                    return Line($"{FirstSentence(https.Message)} (the server itself speaks plain HTTP unless Kestrel is given a certificate; terminate TLS in front of it, or configure Kestrel:Certificates:Default).");
+                case InvalidOperationException level when LogLevelValue().Match(level.Message) is { Success: true } bad
+                    && level.StackTrace?.Contains("LoggerFilterConfigureOptions", StringComparison.Ordinal) == true:
+                    return Line($"Logging:LogLevel ('{bad.Groups["value"].Value}') must be Trace, Debug, Information, Warning, Error, Critical or None.");
                 case IOException listen when listen.Message.StartsWith("Failed to bind to address", StringComparison.Ordinal):
                     return Line($"{listen.Message.TrimEnd('.')} (set the address with --urls or ASPNETCORE_URLS).");
                 case FormatException or ArgumentException when IsFromKestrelAddressParsing(current):
@@ -55,9 +60,18 @@ public static partial class StartupFailure
         _ => $"a value of type {type[(type.LastIndexOf('.') + 1)..]}",
     };
 
+    private static string FirstSentence(string message)
+    {
+        var end = message.IndexOf(". ", StringComparison.Ordinal);
+        return end < 0 ? message.TrimEnd('.') : message[..end];
+    }
+
     private static string EndWithStop(string failure) => failure.EndsWith('.') ? failure : failure + ".";
 
     private static string Line(string reason) => $"GanServe did not start: {reason.ReplaceLineEndings(" ").Trim()}";
+
+    [GeneratedRegex("^Configuration value '(?<value>.*)' is not supported\\.$", RegexOptions.Singleline)]
+    private static partial Regex LogLevelValue();
 
     [GeneratedRegex("^Failed to convert configuration value '(?<value>.*)' at '(?<key>[^']+)' to type '(?<type>[^']+)'", RegexOptions.Singleline)]
     private static partial Regex UnconvertibleValue();
