@@ -59,7 +59,7 @@ public static class GanServingExtensions
 
         var services = builder.Services;
         services.AddOptions<GanServeOptions>()
-            .Configure<IConfiguration>(UnparsedSettingsValidator.BindOrThrow)
+            .Configure<IConfiguration>(RawSettings.BindOrThrow)
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<GanServeOptions>, GanServeOptionsValidator>();
         services.AddOptions<HostOptions>()

@@ -10,7 +10,7 @@ namespace GanServe.Server.Configuration;
 /// given where a list belongs (<c>GanServe__Security__ApiKeys=secret</c>, which would leave the server open),
 /// list entries that are objects, null, or do not convert (<c>GanServe:Batching:Buckets:0=abc</c>).
 /// </summary>
-public static class UnparsedSettingsValidator
+public static class RawSettings
 {
     /// <summary>Binds <paramref name="options"/> from <paramref name="configuration"/>, or throws naming every bad key.</summary>
     public static void BindOrThrow(GanServeOptions options, IConfiguration configuration)
